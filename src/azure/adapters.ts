@@ -1,0 +1,226 @@
+import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
+import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import { ActionError } from "../errors.ts";
+import { errorCode, toActionError } from "./errors.ts";
+import type {
+  CallOptions,
+  Cluster,
+  ClusterPort,
+  NewRoleAssignment,
+  Registry,
+  RegistryPort,
+  RegistryRef,
+  RoleAssignment,
+  RoleAssignmentPort,
+} from "./ports.ts";
+import { splitArmId } from "./resource-id.ts";
+
+type ManagedClusters = Pick<ContainerServiceClient["managedClusters"], "get">;
+type Registries = Pick<ContainerRegistryManagementClient["registries"], "get" | "list">;
+type RoleAssignments = Pick<
+  AuthorizationManagementClient["roleAssignments"],
+  "create" | "listForScope"
+>;
+
+function clusterScope(subscriptionId: string, resourceGroup: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+}
+
+export function createClusterPort(
+  managedClusters: ManagedClusters,
+  subscriptionId: string,
+): ClusterPort {
+  return {
+    async getCluster(resourceGroup, name, { signal }) {
+      const scope = clusterScope(subscriptionId, resourceGroup, name);
+      try {
+        const cluster = await managedClusters.get(resourceGroup, name, { abortSignal: signal });
+        const kubelet = cluster.identityProfile?.["kubeletidentity"];
+        return {
+          id: cluster.id ?? scope,
+          name: cluster.name ?? name,
+          location: cluster.location,
+          kubeletIdentity: kubelet?.objectId
+            ? {
+                objectId: kubelet.objectId,
+                ...(kubelet.clientId ? { clientId: kubelet.clientId } : {}),
+              }
+            : undefined,
+          servicePrincipalClientId: cluster.servicePrincipalProfile?.clientId,
+        } satisfies Cluster;
+      } catch (error) {
+        throw toActionError(error, {
+          operation: "read the AKS cluster",
+          scope,
+          permission: "Microsoft.ContainerService/managedClusters/read",
+        });
+      }
+    },
+  };
+}
+
+type SdkRegistry = Awaited<ReturnType<Registries["get"]>>;
+
+function toRegistry(registry: SdkRegistry): Registry {
+  if (!registry.id || !registry.name || !registry.loginServer) {
+    throw new ActionError(`Azure returned a registry without an id, name or login server.`);
+  }
+  return {
+    id: registry.id,
+    name: registry.name,
+    loginServer: registry.loginServer,
+    location: registry.location,
+    roleAssignmentMode: registry.roleAssignmentMode,
+  };
+}
+
+/**
+ * Registries of one subscription client. A registry given by id may live in another
+ * subscription of the tenant, so the factory is asked for that subscription's client.
+ */
+export function createRegistryPort(
+  registriesFor: (subscriptionId: string) => Registries,
+  subscriptionId: string,
+): RegistryPort {
+  async function getById(ref: Extract<RegistryRef, { kind: "id" }>, signal: AbortSignal) {
+    const { resourceGroup } = splitArmId(ref.id);
+    const name = ref.id.split("/").at(-1) ?? "";
+    try {
+      return toRegistry(
+        await registriesFor(ref.subscriptionId).get(resourceGroup, name, { abortSignal: signal }),
+      );
+    } catch (error) {
+      throw toActionError(error, {
+        operation: "read the container registry",
+        scope: ref.id,
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      });
+    }
+  }
+
+  async function findByName(name: string, preferredResourceGroup: string, signal: AbortSignal) {
+    const registries = registriesFor(subscriptionId);
+    const subscriptionScope = `/subscriptions/${subscriptionId}`;
+    try {
+      return toRegistry(
+        await registries.get(preferredResourceGroup, name, { abortSignal: signal }),
+      );
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== "ResourceNotFound" && code !== "ResourceGroupNotFound") {
+        throw toActionError(error, {
+          operation: `read the container registry '${name}'`,
+          scope: `${subscriptionScope}/resourceGroups/${preferredResourceGroup}`,
+          permission: "Microsoft.ContainerRegistry/registries/read",
+        });
+      }
+    }
+    try {
+      for await (const registry of registries.list({ abortSignal: signal })) {
+        if (registry.name?.toLowerCase() === name.toLowerCase()) return toRegistry(registry);
+      }
+    } catch (error) {
+      throw toActionError(error, {
+        operation: "list the container registries",
+        scope: subscriptionScope,
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      });
+    }
+    throw new ActionError(
+      `Container registry '${name}' was not found in subscription ${subscriptionId} ` +
+        `(looked in resource group '${preferredResourceGroup}' first, then everywhere).`,
+      {
+        remedy:
+          "Check 'acr-name'. For a registry in another subscription, set 'acr-resource-id' to its " +
+          "full resource id instead.",
+      },
+    );
+  }
+
+  return {
+    getRegistry(ref, preferredResourceGroup, { signal }) {
+      return ref.kind === "id"
+        ? getById(ref, signal)
+        : findByName(ref.name, preferredResourceGroup, signal);
+    },
+  };
+}
+
+type SdkRoleAssignment = Awaited<ReturnType<RoleAssignments["create"]>>;
+
+function toRoleAssignment(assignment: SdkRoleAssignment): RoleAssignment {
+  return {
+    id: assignment.id ?? "",
+    name: assignment.name ?? "",
+    scope: assignment.scope ?? "",
+    roleDefinitionId: assignment.roleDefinitionId ?? "",
+    principalId: assignment.principalId ?? "",
+    principalType: assignment.principalType,
+  };
+}
+
+/** ARM's 409 text carries the existing assignment's name as 32 hex digits. */
+function existingAssignmentName(message: string): string | undefined {
+  const hex = /existing role assignment is ([0-9a-f]{32})/i.exec(message)?.[1];
+  return hex?.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5").toLowerCase();
+}
+
+/** The SDK puts `{scope}` after a `/` of its own, so it takes scopes without the leading one. */
+function sdkScope(scope: string): string {
+  return scope.replace(/^\/+/, "");
+}
+
+export function createRoleAssignmentPort(roleAssignments: RoleAssignments): RoleAssignmentPort {
+  return {
+    async listForPrincipal(scope, principalId, { signal }: CallOptions) {
+      try {
+        const found: RoleAssignment[] = [];
+        const pages = roleAssignments.listForScope(sdkScope(scope), {
+          filter: `principalId eq '${principalId}'`,
+          abortSignal: signal,
+        });
+        for await (const assignment of pages) found.push(toRoleAssignment(assignment));
+        return found;
+      } catch (error) {
+        throw toActionError(error, {
+          operation: "list the role assignments of the cluster's identity",
+          scope,
+          permission: "Microsoft.Authorization/roleAssignments/read",
+        });
+      }
+    },
+
+    async create(assignment: NewRoleAssignment, { signal }: CallOptions) {
+      try {
+        const created = await roleAssignments.create(
+          sdkScope(assignment.scope),
+          assignment.name,
+          {
+            roleDefinitionId: assignment.roleDefinitionId,
+            principalId: assignment.principalId,
+            principalType: assignment.principalType,
+          },
+          { abortSignal: signal },
+        );
+        return { created: toRoleAssignment(created) };
+      } catch (error) {
+        if (errorCode(error) === "RoleAssignmentExists") {
+          const name = existingAssignmentName(error instanceof Error ? error.message : "");
+          return {
+            conflict: {
+              existingId: name
+                ? `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`
+                : undefined,
+            },
+          };
+        }
+        throw toActionError(error, {
+          operation: "create the role assignment",
+          scope: assignment.scope,
+          permission: "Microsoft.Authorization/roleAssignments/write",
+        });
+      }
+    },
+  };
+}

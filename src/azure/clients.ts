@@ -1,0 +1,46 @@
+import type { TokenCredential } from "@azure/identity";
+import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
+import { ContainerServiceClient } from "@azure/arm-containerservice";
+import { createClusterPort, createRegistryPort, createRoleAssignmentPort } from "./adapters.ts";
+import type { AzurePorts } from "./ports.ts";
+
+export interface ArmConnection {
+  readonly credential: TokenCredential;
+  /** ARM endpoint, e.g. `https://management.azure.com`. */
+  readonly endpoint: string;
+  /** OAuth scope of ARM tokens for that endpoint. */
+  readonly scope: string;
+  /** Identifies the action in ARM's logs. */
+  readonly userAgent: string;
+}
+
+/**
+ * One SDK client per service, each pointed at the cloud's ARM endpoint with a token audience
+ * to match (the SDKs' own defaults assume the public cloud).
+ */
+export function createAzurePorts(connection: ArmConnection, subscriptionId: string): AzurePorts {
+  const { credential, endpoint, scope, userAgent } = connection;
+  const userAgentOptions = { userAgentPrefix: userAgent };
+  const modularOptions = { endpoint, credentials: { scopes: [scope] }, userAgentOptions };
+  const registryClients = new Map<string, ContainerRegistryManagementClient>();
+  const registriesFor = (subscription: string) => {
+    let client = registryClients.get(subscription);
+    if (!client) {
+      client = new ContainerRegistryManagementClient(credential, subscription, modularOptions);
+      registryClients.set(subscription, client);
+    }
+    return client.registries;
+  };
+  const authorization = new AuthorizationManagementClient(credential, subscriptionId, {
+    endpoint,
+    credentialScopes: [scope],
+    userAgentOptions,
+  });
+  const containerService = new ContainerServiceClient(credential, subscriptionId, modularOptions);
+  return {
+    clusters: createClusterPort(containerService.managedClusters, subscriptionId),
+    registries: createRegistryPort(registriesFor, subscriptionId),
+    roleAssignments: createRoleAssignmentPort(authorization.roleAssignments),
+  };
+}

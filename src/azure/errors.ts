@@ -1,0 +1,130 @@
+import { ActionError } from "../errors.ts";
+
+/** What was being done when Azure answered with an error, for the message and the remedy. */
+export interface FailureContext {
+  /** `read the AKS cluster`, `create the role assignment`, ... */
+  readonly operation: string;
+  /** The ARM scope the operation addressed. */
+  readonly scope: string;
+  /** The permission the operation needs, e.g. `Microsoft.Authorization/roleAssignments/write`. */
+  readonly permission?: string;
+}
+
+/** The fields of an Azure SDK RestError this module relies on. */
+interface RestErrorLike {
+  readonly name: "RestError";
+  readonly message: string;
+  readonly statusCode?: number;
+  readonly code?: string;
+  readonly response?: { readonly headers: { get(name: string): string | undefined } };
+}
+
+export function isRestError(error: unknown): error is RestErrorLike {
+  return error instanceof Error && error.name === "RestError";
+}
+
+export function errorCode(error: unknown): string | undefined {
+  return isRestError(error) ? error.code : undefined;
+}
+
+type Remedy = (context: FailureContext, error: RestErrorLike) => string;
+
+const signedInPrincipal = "<client-id of the signed-in principal>";
+
+/** Remedies by ARM error code. Codes not listed get the generic text below. */
+const REMEDIES: Readonly<Record<string, Remedy>> = {
+  AuthorizationFailed: ({ scope, permission }) => {
+    if (permission?.startsWith("Microsoft.Authorization/roleAssignments/")) {
+      return (
+        `The signed-in principal needs '${permission}' on ${scope}. Grant it, for example:\n` +
+        `  az role assignment create --assignee ${signedInPrincipal} ` +
+        `--role "User Access Administrator" --scope ${scope}`
+      );
+    }
+    return (
+      `The signed-in principal needs '${permission ?? "read access"}' on ${scope}, e.g. the ` +
+      `Reader role:\n  az role assignment create --assignee ${signedInPrincipal} --role Reader ` +
+      `--scope ${scope}`
+    );
+  },
+  ResourceNotFound: ({ scope }) =>
+    `Check the name, resource group and subscription: nothing exists at ${scope}, or the ` +
+    `signed-in principal cannot see it.`,
+  ResourceGroupNotFound: ({ scope }) =>
+    `Check 'resource-group' and 'subscription-id': the resource group of ${scope} does not exist ` +
+    `in that subscription.`,
+  SubscriptionNotFound: () =>
+    `Check 'subscription-id': the subscription does not exist, or the signed-in principal has ` +
+    `no access to it.`,
+  InvalidAuthenticationToken: () =>
+    `Check that 'resource-manager-endpoint' and 'authority-host' belong to the same cloud.`,
+  InvalidAuthenticationTokenAudience: () =>
+    `The token was issued for another audience: check 'resource-manager-endpoint'.`,
+  InvalidAuthenticationTokenTenant: () =>
+    `Check 'tenant-id': the subscription belongs to another tenant.`,
+  PrincipalNotFound: () =>
+    `The cluster's identity is not known to Entra ID yet (new identities take a few minutes to ` +
+    `replicate). Re-run the job in a few minutes.`,
+  RoleAssignmentLimitExceeded: () =>
+    `The subscription has reached its role assignment limit (4000). Remove unused assignments ` +
+    `or grant the role to a group.`,
+};
+
+/** Turns an Azure SDK failure into an ActionError that says what failed, where, and what to do. */
+export function toActionError(error: unknown, context: FailureContext): ActionError {
+  if (error instanceof ActionError) return error;
+  if (error instanceof Error && error.name === "AbortError") {
+    return new ActionError(`Timed out while trying to ${context.operation} (${context.scope}).`, {
+      remedy: "Raise 'timeout-seconds', or check whether Azure is reachable from the runner.",
+      cause: error,
+    });
+  }
+  if (error instanceof Error && error.name === "AuthenticationError") {
+    return toSignInError(error, "Entra ID");
+  }
+  if (!isRestError(error)) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new ActionError(`Failed to ${context.operation} (${context.scope}): ${reason}`, {
+      remedy: "Check that the runner can reach 'resource-manager-endpoint'.",
+      cause: error,
+    });
+  }
+  const code = error.code ?? `HTTP ${error.statusCode ?? "error"}`;
+  const requestId = error.response?.headers.get("x-ms-request-id");
+  const remedy = error.code ? REMEDIES[error.code] : undefined;
+  return new ActionError(
+    `Failed to ${context.operation} (${context.scope}): ${code}: ${error.message}` +
+      (requestId ? ` (request id ${requestId})` : ""),
+    {
+      remedy:
+        remedy?.(context, error) ??
+        "See the Azure error above; re-run with debug logging (ACTIONS_STEP_DEBUG) for details.",
+      cause: error,
+    },
+  );
+}
+
+/** Sign-in failures by Entra ID error code (AADSTS...). */
+const SIGN_IN_REMEDIES: Readonly<Record<string, string>> = {
+  AADSTS7000215:
+    "The client secret is wrong: check 'client-secret' holds the secret's value (not its id).",
+  AADSTS7000222:
+    "The client secret has expired: create a new one and update the repository secret.",
+  AADSTS700016: "Check 'client-id' and 'tenant-id': no such application in that tenant.",
+  AADSTS90002: "Check 'tenant-id': no such tenant.",
+  AADSTS900023: "Check 'tenant-id': it is not a valid tenant id.",
+};
+
+/** Turns a credential failure into an ActionError naming the input to fix. */
+export function toSignInError(error: unknown, authorityHost: string): ActionError {
+  if (error instanceof ActionError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = /AADSTS\d+/.exec(message)?.[0];
+  const firstLine = message.split("\n")[0] ?? message;
+  return new ActionError(`Sign-in to Entra ID (${authorityHost}) failed: ${firstLine}`, {
+    remedy:
+      (code && SIGN_IN_REMEDIES[code]) ??
+      "Check 'client-id', 'tenant-id', 'client-secret' and 'authority-host'.",
+    cause: error,
+  });
+}

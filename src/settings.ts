@@ -1,0 +1,289 @@
+import * as core from "@actions/core";
+import type { Cloud } from "./auth/cloud.ts";
+import { AzurePublicCloud } from "./auth/cloud.ts";
+import type { SignIn } from "./auth/credential.ts";
+import type { RegistryRef } from "./azure/ports.ts";
+import { isGuid, parseResourceId } from "./azure/resource-id.ts";
+import { ActionError, quote } from "./errors.ts";
+
+/** Every input the action reads, by its name in action.yml. */
+export const Inputs = {
+  ResourceGroup: "resource-group",
+  ClusterName: "cluster-name",
+  AcrName: "acr-name",
+  AcrResourceId: "acr-resource-id",
+  SubscriptionId: "subscription-id",
+  ClientId: "client-id",
+  TenantId: "tenant-id",
+  ClientSecret: "client-secret",
+  ResourceManagerEndpoint: "resource-manager-endpoint",
+  AuthorityHost: "authority-host",
+  TimeoutSeconds: "timeout-seconds",
+} as const;
+
+export type InputName = (typeof Inputs)[keyof typeof Inputs];
+
+/** Defaults, applied here too because a run outside a runner gets none from action.yml. */
+export const Defaults = {
+  [Inputs.ResourceManagerEndpoint]: AzurePublicCloud.resourceManagerEndpoint,
+  [Inputs.AuthorityHost]: AzurePublicCloud.authorityHost,
+  [Inputs.TimeoutSeconds]: "300",
+} as const;
+
+export interface Settings {
+  /** Resource group of the AKS cluster. */
+  readonly resourceGroup: string;
+  /** Name of the AKS cluster. */
+  readonly clusterName: string;
+  /** Subscription of the cluster (and of registries given by name). */
+  readonly subscriptionId: string;
+  /** The registry to attach. */
+  readonly registry: RegistryRef;
+  /** How to sign in to Entra ID. */
+  readonly signIn: SignIn;
+  /** ARM and sign-in endpoints. */
+  readonly cloud: Cloud;
+  /** Overall deadline of the run, retries included. */
+  readonly timeoutSeconds: number;
+}
+
+const MAX_TIMEOUT_SECONDS = 3600;
+
+function refuse(input: InputName, value: string, problem: string, remedy: string): never {
+  throw new ActionError(`Input '${input}' ${problem}: ${quote(value)}.`, { remedy });
+}
+
+function missing(input: InputName, remedy: string): never {
+  throw new ActionError(`Input '${input}' is required but was not set.`, { remedy });
+}
+
+/** Resource group names: 1-90 letters, digits, `_`, `-`, `.`, `(`, `)`; not ending in `.`. */
+export function parseResourceGroup(raw: string): string {
+  const input = Inputs.ResourceGroup;
+  if (raw === "") missing(input, "Set it to the resource group of the AKS cluster.");
+  if (!/^[\p{L}\p{N}_().-]{1,90}$/u.test(raw) || raw.endsWith(".")) {
+    refuse(
+      input,
+      raw,
+      "is not a valid resource group name",
+      "Use 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'.",
+    );
+  }
+  return raw;
+}
+
+/** AKS cluster names: 1-63 letters, digits, `-`, `_`; starting and ending alphanumeric. */
+export function parseClusterName(raw: string): string {
+  const input = Inputs.ClusterName;
+  if (raw === "") missing(input, "Set it to the name of the AKS cluster.");
+  if (!/^[a-zA-Z0-9](?:[-_a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/.test(raw)) {
+    refuse(
+      input,
+      raw,
+      "is not a valid AKS cluster name",
+      "Use 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit.",
+    );
+  }
+  return raw;
+}
+
+export function parseGuid(input: InputName, raw: string, what: string): string {
+  if (raw === "") missing(input, `Set it to the ${what} (a GUID).`);
+  if (!isGuid(raw)) {
+    refuse(
+      input,
+      raw,
+      "is not a GUID",
+      `Use the ${what} in the form 00000000-0000-0000-0000-000000000000.`,
+    );
+  }
+  return raw.toLowerCase();
+}
+
+/**
+ * A registry name (`myacr`) or login server (`myacr.azurecr.io`, or a login server with a
+ * domain-name-label hash such as `myacr-e7d4hkc5.azurecr.io`) to the registry name.
+ */
+export function parseRegistryName(raw: string): string {
+  const input = Inputs.AcrName;
+  const firstLabel = raw.split(".")[0] ?? "";
+  const name = raw.includes(".") ? (firstLabel.split("-")[0] ?? "") : raw;
+  const looksLikeHost = !raw.includes(".") || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(raw);
+  if (!looksLikeHost || !/^[a-zA-Z0-9]{5,50}$/.test(name)) {
+    refuse(
+      input,
+      raw,
+      "is not a registry name or login server",
+      "Use the registry's name (5-50 letters and digits, e.g. myregistry) or its login server " +
+        "(e.g. myregistry.azurecr.io).",
+    );
+  }
+  return name.toLowerCase();
+}
+
+/** Exactly one of `acr-name` and `acr-resource-id`. */
+export function parseRegistryRef(acrName: string, acrResourceId: string): RegistryRef {
+  if (acrName !== "" && acrResourceId !== "") {
+    throw new ActionError(
+      `Inputs '${Inputs.AcrName}' and '${Inputs.AcrResourceId}' are both set; they are alternatives.`,
+      {
+        remedy:
+          `Keep one: '${Inputs.AcrName}' for a registry in the cluster's subscription, or ` +
+          `'${Inputs.AcrResourceId}' for a registry anywhere in the tenant.`,
+      },
+    );
+  }
+  if (acrResourceId !== "") {
+    const id = parseResourceId(
+      acrResourceId,
+      "Microsoft.ContainerRegistry/registries",
+      Inputs.AcrResourceId,
+    );
+    return { kind: "id", id: id.id, subscriptionId: id.subscriptionId };
+  }
+  if (acrName !== "") return { kind: "name", name: parseRegistryName(acrName) };
+  throw new ActionError(
+    `No registry given: set '${Inputs.AcrName}' or '${Inputs.AcrResourceId}'.`,
+    {
+      remedy:
+        `Set '${Inputs.AcrName}' to the registry's name (e.g. myregistry) or ` +
+        `'${Inputs.AcrResourceId}' to its full resource id.`,
+    },
+  );
+}
+
+/** An https URL with no path, query or credentials; returned without a trailing slash. */
+export function parseEndpoint(input: InputName, raw: string): string {
+  const remedy = "Use an https URL with no path, e.g. https://management.azure.com.";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    refuse(input, raw, "is not a URL", remedy);
+  }
+  if (url.protocol !== "https:") refuse(input, raw, "must use https", remedy);
+  if (url.username || url.password || url.search || url.hash || url.pathname !== "/") {
+    refuse(input, raw, "must be a bare https origin", remedy);
+  }
+  return url.origin;
+}
+
+export function parseTimeoutSeconds(raw: string): number {
+  const input = Inputs.TimeoutSeconds;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_TIMEOUT_SECONDS) {
+    refuse(
+      input,
+      raw,
+      "is not a whole number of seconds between 1 and 3600",
+      `Use e.g. ${Defaults[Inputs.TimeoutSeconds]}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * For now the one sign-in way: a service principal and its secret. All three inputs are
+ * needed; say which are missing.
+ */
+export function parseSignIn(clientId: string, tenantId: string, clientSecret: string): SignIn {
+  const absent = [
+    clientId === "" ? Inputs.ClientId : undefined,
+    tenantId === "" ? Inputs.TenantId : undefined,
+    clientSecret === "" ? Inputs.ClientSecret : undefined,
+  ].filter((name) => name !== undefined);
+  if (absent.length > 0) {
+    throw new ActionError(
+      `Signing in with a service principal needs '${Inputs.ClientId}', '${Inputs.TenantId}' and ` +
+        `'${Inputs.ClientSecret}'; missing: ${absent.map((name) => `'${name}'`).join(", ")}.`,
+      {
+        remedy:
+          "Pass the app registration's client id, its tenant id, and a client secret " +
+          "from a repository secret (e.g. client-secret: ${{ secrets.AZURE_CLIENT_SECRET }}).",
+      },
+    );
+  }
+  return {
+    kind: "service-principal",
+    clientId: parseGuid(Inputs.ClientId, clientId, "application (client) id"),
+    tenantId: parseGuid(Inputs.TenantId, tenantId, "directory (tenant) id"),
+    clientSecret,
+  };
+}
+
+/** Reads an input, trimmed; `""` when unset. */
+export type InputReader = (name: InputName) => string;
+
+const readActionInput: InputReader = (name) => core.getInput(name);
+
+/**
+ * Reads and checks every input, before anything talks to Azure. All problems are reported at
+ * once, each naming its input. The client secret is masked as soon as it is read.
+ */
+export function readSettings(read: InputReader = readActionInput): Settings {
+  const clientSecret = read(Inputs.ClientSecret);
+  if (clientSecret !== "") core.setSecret(clientSecret);
+  const input = (name: InputName): string => {
+    const value = read(name);
+    return value === "" && name in Defaults ? Defaults[name as keyof typeof Defaults] : value;
+  };
+
+  const problems: ActionError[] = [];
+  // A failed field yields a placeholder that is never used: `problems` then ends the read.
+  const check = <T>(parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ActionError)) throw error;
+      problems.push(error);
+      return undefined as T;
+    }
+  };
+
+  const settings: Settings = {
+    resourceGroup: check(() => parseResourceGroup(input(Inputs.ResourceGroup))),
+    clusterName: check(() => parseClusterName(input(Inputs.ClusterName))),
+    subscriptionId: check(() =>
+      parseGuid(
+        Inputs.SubscriptionId,
+        input(Inputs.SubscriptionId),
+        "subscription id of the cluster",
+      ),
+    ),
+    registry: check(() => parseRegistryRef(input(Inputs.AcrName), input(Inputs.AcrResourceId))),
+    signIn: check(() => parseSignIn(input(Inputs.ClientId), input(Inputs.TenantId), clientSecret)),
+    cloud: {
+      resourceManagerEndpoint: check(() =>
+        parseEndpoint(Inputs.ResourceManagerEndpoint, input(Inputs.ResourceManagerEndpoint)),
+      ),
+      authorityHost: check(() => parseEndpoint(Inputs.AuthorityHost, input(Inputs.AuthorityHost))),
+    },
+    timeoutSeconds: check(() => parseTimeoutSeconds(input(Inputs.TimeoutSeconds))),
+  };
+
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) {
+    throw new ActionError(
+      `${problems.length} inputs are invalid:\n` +
+        problems.map((p) => `- ${p.message}${p.remedy ? ` ${p.remedy}` : ""}`).join("\n"),
+    );
+  }
+  logSettings(settings);
+  return settings;
+}
+
+/** One debug line per setting; the secret is never among them. */
+function logSettings(settings: Settings): void {
+  const registry =
+    settings.registry.kind === "id" ? settings.registry.id : `${settings.registry.name} (by name)`;
+  core.debug(`${Inputs.ResourceGroup}: ${settings.resourceGroup}`);
+  core.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
+  core.debug(`${Inputs.SubscriptionId}: ${settings.subscriptionId}`);
+  core.debug(`registry: ${registry}`);
+  core.debug(
+    `sign-in: ${settings.signIn.kind} ${settings.signIn.clientId} in ${settings.signIn.tenantId}`,
+  );
+  core.debug(`${Inputs.ResourceManagerEndpoint}: ${settings.cloud.resourceManagerEndpoint}`);
+  core.debug(`${Inputs.AuthorityHost}: ${settings.cloud.authorityHost}`);
+  core.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
+}
