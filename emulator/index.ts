@@ -1,0 +1,181 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ArmContext } from "./arm-context.ts";
+import { FaultQueue, type Fault } from "./faults.ts";
+import { loadSeed, validateSeed, type Seed } from "./seed.ts";
+import { createEmulatorServer, type RequestLogEntry } from "./server.ts";
+import {
+  EmulatorState,
+  roleDefinitionIdAt,
+  type RoleAssignment,
+  type RoleAssignmentInput,
+} from "./state.ts";
+import { createServerCertificates } from "./tls.ts";
+import { TokenAuthority } from "./tokens.ts";
+
+export type { Fault } from "./faults.ts";
+export type { RequestLogEntry } from "./server.ts";
+export type { Seed } from "./seed.ts";
+export type { RoleAssignmentInput } from "./state.ts";
+export { loadSeed } from "./seed.ts";
+
+/** The seed `npm run emulator` and `startEmulator()` use when given none. */
+export const DEMO_SEED_PATH = fileURLToPath(new URL("./seeds/demo.json", import.meta.url));
+
+export interface EmulatorOptions {
+  /** The starting world, or the path of a seed JSON file; the demo seed if omitted. */
+  readonly seed?: Seed | string;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** Items per list page before ARM hands out a `nextLink`; 100 if omitted. */
+  readonly pageSize?: number;
+  /** Called as each request is answered (the CLI prints them). */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** A role assignment as tests read it back. */
+export interface RoleAssignmentView {
+  readonly id: string;
+  readonly name: string;
+  readonly scope: string;
+  /** In the form ARM returns: `/subscriptions/{sub}/providers/.../roleDefinitions/{guid}`. */
+  readonly roleDefinitionId: string;
+  readonly roleName: string;
+  readonly principalId: string;
+  readonly principalType: string;
+}
+
+export interface Emulator {
+  /** `https://127.0.0.1:<port>`: the ARM endpoint, the authority host, and Graph. */
+  readonly url: string;
+  /** The CA that signed the server's certificate; trust it to talk to the emulator. */
+  readonly caCertPem: string;
+  /** The same PEM in a file, for `NODE_EXTRA_CA_CERTS`. */
+  readonly caCertPath: string;
+  readonly seed: Seed;
+  /** Every request so far, in arrival order. */
+  readonly requests: readonly RequestLogEntry[];
+  roleAssignments(): RoleAssignmentView[];
+  /** Creates an assignment directly (no caller, no RBAC check), as a seed would. */
+  addRoleAssignment(assignment: RoleAssignmentInput): RoleAssignmentView;
+  /** Arms a fault for the next matching request(s). */
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  clearRequests(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const seed = await resolveSeed(options.seed);
+  const state = new EmulatorState(seed);
+  const certificates = createServerCertificates();
+  const faults = new FaultQueue();
+  const log: RequestLogEntry[] = [];
+  // The base URL is known once the port is; handlers read the context per request.
+  const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {
+    state,
+    tokens: new TokenAuthority(),
+    baseUrl: "",
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+  };
+  const server = createEmulatorServer({
+    cert: certificates.serverCertPem,
+    key: certificates.serverKeyPem,
+    context,
+    faults,
+    log,
+    onRequest: options.onRequest,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  context.baseUrl = `https://127.0.0.1:${port}`;
+  const certificateDirectory = await mkdtemp(join(tmpdir(), "aks-attach-acr-emulator-"));
+  const caCertPath = join(certificateDirectory, "ca.pem");
+  await writeFile(caCertPath, certificates.caCertPem);
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: context.baseUrl,
+    caCertPem: certificates.caCertPem,
+    caCertPath,
+    seed,
+    requests: log,
+    roleAssignments: () => state.roleAssignments().map((assignment) => view(state, assignment)),
+    addRoleAssignment: (assignment) => view(state, state.addRoleAssignment(assignment, null)),
+    inject: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    clearRequests: () => {
+      log.length = 0;
+    },
+    close: () => {
+      closed ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await rm(certificateDirectory, { recursive: true, force: true });
+      })();
+      return closed;
+    },
+  };
+}
+
+async function resolveSeed(seed: Seed | string | undefined): Promise<Seed> {
+  if (seed === undefined) return loadSeed(DEMO_SEED_PATH);
+  if (typeof seed === "string") return loadSeed(seed);
+  return validateSeed(structuredClone(seed));
+}
+
+function view(state: EmulatorState, assignment: RoleAssignment): RoleAssignmentView {
+  const prefix = assignment.scope === "/" ? "" : assignment.scope;
+  return {
+    id: `${prefix}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`,
+    name: assignment.name,
+    scope: assignment.scope,
+    roleDefinitionId: roleDefinitionIdAt(assignment.scope, assignment.roleDefinitionGuid),
+    roleName: state.roleDefinition(assignment.roleDefinitionGuid)?.roleName ?? "",
+    principalId: assignment.principalId,
+    principalType: assignment.principalType,
+  };
+}
+
+/**
+ * The action's inputs, by their names in action.yml, for a run against the
+ * emulator: the seed's first cluster and registry, signed in as its first service principal
+ * that has a client secret.
+ */
+export function runInputs(emulator: Emulator, seed: Seed = emulator.seed): Record<string, string> {
+  const cluster = seed.clusters?.[0];
+  const registry = seed.registries?.[0];
+  const deployer = seed.servicePrincipals?.find((principal) => principal.clientSecret);
+  if (!cluster || !registry || !deployer?.clientSecret) {
+    throw new Error(
+      "runInputs needs a seed with a cluster, a registry and a service principal with a clientSecret",
+    );
+  }
+  return {
+    "resource-group": cluster.resourceGroup,
+    "cluster-name": cluster.name,
+    "acr-name": registry.name,
+    "subscription-id": cluster.subscriptionId,
+    "client-id": deployer.appId,
+    "tenant-id": seed.tenantId,
+    "client-secret": deployer.clientSecret,
+    "resource-manager-endpoint": emulator.url,
+    "authority-host": emulator.url,
+  };
+}
+
+/** `runInputs` plus `NODE_EXTRA_CA_CERTS`: the environment of a child process running the action. */
+export function runEnvironment(emulator: Emulator, seed?: Seed): Record<string, string> {
+  const inputs = Object.entries(runInputs(emulator, seed)).map(
+    ([name, value]) => [`INPUT_${name.toUpperCase()}`, value] as const,
+  );
+  return { NODE_EXTRA_CA_CERTS: emulator.caCertPath, ...Object.fromEntries(inputs) };
+}

@@ -1,0 +1,219 @@
+import { readFile } from "node:fs/promises";
+
+/**
+ * The emulator's starting world, as a JSON file (format documented in emulator/README.md).
+ * Everything not listed does not exist: an unknown principal is not in the tenant, an unknown
+ * resource group is a 404.
+ */
+export interface Seed {
+  readonly tenantId: string;
+  readonly subscriptions: readonly SeedSubscription[];
+  readonly servicePrincipals?: readonly SeedServicePrincipal[];
+  readonly clusters?: readonly SeedCluster[];
+  readonly registries?: readonly SeedRegistry[];
+  /** Custom role definitions, next to the built-in ones the emulator always has. */
+  readonly roleDefinitions?: readonly SeedRoleDefinition[];
+  readonly roleAssignments?: readonly SeedRoleAssignment[];
+}
+
+export interface SeedSubscription {
+  readonly subscriptionId: string;
+  readonly displayName?: string;
+  readonly resourceGroups?: readonly SeedResourceGroup[];
+}
+
+export interface SeedResourceGroup {
+  readonly name: string;
+  readonly location: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface SeedServicePrincipal {
+  /** The application (client) id, what a sign-in names. */
+  readonly appId: string;
+  /** The service principal's object id, what role assignments name. */
+  readonly objectId: string;
+  readonly displayName: string;
+  /** Omit for principals that cannot sign in with a secret (a kubelet identity, say). */
+  readonly clientSecret?: string;
+}
+
+export interface SeedCluster {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  readonly kubernetesVersion?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The identity nodes pull with. Omit for a cluster without `identityProfile`. */
+  readonly kubeletIdentity?: SeedKubeletIdentity;
+  /** `msi` (the default) for a managed-identity cluster, or a service principal's client id. */
+  readonly servicePrincipalClientId?: string;
+  /** Object id of the cluster's system-assigned identity; derived from the name if omitted. */
+  readonly systemIdentityPrincipalId?: string;
+}
+
+export interface SeedKubeletIdentity {
+  readonly clientId: string;
+  readonly objectId: string;
+  /** Defaults to the `<cluster>-agentpool` identity in the node resource group. */
+  readonly resourceId?: string;
+}
+
+export type RoleAssignmentMode = "LegacyRegistryPermissions" | "AbacRepositoryPermissions";
+
+export interface SeedRegistry {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  readonly sku?: "Basic" | "Standard" | "Premium";
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly adminUserEnabled?: boolean;
+  readonly roleAssignmentMode?: RoleAssignmentMode;
+  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+}
+
+export interface SeedRoleDefinition {
+  /** The definition's GUID (its `name`). */
+  readonly id: string;
+  readonly roleName: string;
+  readonly description?: string;
+  /** Where it can be assigned, e.g. `["/subscriptions/{sub}"]`. */
+  readonly assignableScopes: readonly string[];
+  readonly permissions: readonly SeedPermission[];
+}
+
+export interface SeedPermission {
+  readonly actions?: readonly string[];
+  readonly notActions?: readonly string[];
+  readonly dataActions?: readonly string[];
+  readonly notDataActions?: readonly string[];
+}
+
+export interface SeedRoleAssignment {
+  /** A full scope with its leading slash: `/subscriptions/{sub}/resourceGroups/{rg}`. */
+  readonly scope: string;
+  /** A role's name (`Owner`) ... */
+  readonly roleName?: string;
+  /** ... or its GUID or full definition id. */
+  readonly roleDefinitionId?: string;
+  readonly principalId: string;
+  readonly principalType?: PrincipalType;
+  /** The assignment's GUID; random if omitted. */
+  readonly name?: string;
+}
+
+export type PrincipalType = "User" | "Group" | "ServicePrincipal" | "ForeignGroup" | "Device";
+
+export const PRINCIPAL_TYPES: readonly PrincipalType[] = [
+  "User",
+  "Group",
+  "ServicePrincipal",
+  "ForeignGroup",
+  "Device",
+];
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: unknown): value is string {
+  return typeof value === "string" && GUID.test(value);
+}
+
+/** Reads and checks a seed file; the error names the file and the bad field. */
+export async function loadSeed(path: string): Promise<Seed> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new Error(`Cannot read the emulator seed ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    return validateSeed(parsed);
+  } catch (error) {
+    throw new Error(`Invalid emulator seed ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Checks the shape a hand-written seed most often gets wrong (ids that are not GUIDs, missing
+ * names), so a typo fails at start rather than as a puzzling 404 in the middle of a test.
+ */
+export function validateSeed(value: unknown): Seed {
+  const seed = value as Seed;
+  if (typeof value !== "object" || value === null) throw new Error("the seed must be an object");
+  requireGuid(seed.tenantId, "tenantId");
+  if (!Array.isArray(seed.subscriptions)) throw new Error("subscriptions must be an array");
+  const subscriptions: readonly SeedSubscription[] = seed.subscriptions;
+  subscriptions.forEach((subscription, i) => {
+    requireGuid(subscription.subscriptionId, `subscriptions[${i}].subscriptionId`);
+    (subscription.resourceGroups ?? []).forEach((group, j) => {
+      requireText(group.name, `subscriptions[${i}].resourceGroups[${j}].name`);
+      requireText(group.location, `subscriptions[${i}].resourceGroups[${j}].location`);
+    });
+  });
+  (seed.servicePrincipals ?? []).forEach((principal, i) => {
+    requireGuid(principal.appId, `servicePrincipals[${i}].appId`);
+    requireGuid(principal.objectId, `servicePrincipals[${i}].objectId`);
+    requireText(principal.displayName, `servicePrincipals[${i}].displayName`);
+  });
+  (seed.clusters ?? []).forEach((cluster, i) => {
+    requireResourcePlace(cluster, `clusters[${i}]`);
+    if (cluster.kubeletIdentity) {
+      requireGuid(cluster.kubeletIdentity.clientId, `clusters[${i}].kubeletIdentity.clientId`);
+      requireGuid(cluster.kubeletIdentity.objectId, `clusters[${i}].kubeletIdentity.objectId`);
+    }
+    const spClientId = cluster.servicePrincipalClientId;
+    if (spClientId !== undefined && spClientId.toLowerCase() !== "msi") {
+      requireGuid(spClientId, `clusters[${i}].servicePrincipalClientId (a GUID or "msi")`);
+    }
+  });
+  (seed.registries ?? []).forEach((registry, i) => {
+    requireResourcePlace(registry, `registries[${i}]`);
+    if (!/^[a-zA-Z0-9]{5,50}$/.test(registry.name)) {
+      throw new Error(
+        `registries[${i}].name must be 5-50 letters or digits, got "${registry.name}"`,
+      );
+    }
+  });
+  (seed.roleDefinitions ?? []).forEach((definition, i) => {
+    requireGuid(definition.id, `roleDefinitions[${i}].id`);
+    requireText(definition.roleName, `roleDefinitions[${i}].roleName`);
+    if (!Array.isArray(definition.assignableScopes) || !Array.isArray(definition.permissions)) {
+      throw new Error(`roleDefinitions[${i}] needs assignableScopes and permissions arrays`);
+    }
+  });
+  (seed.roleAssignments ?? []).forEach((assignment, i) => {
+    requireText(assignment.scope, `roleAssignments[${i}].scope`);
+    requireGuid(assignment.principalId, `roleAssignments[${i}].principalId`);
+    if (!assignment.roleName && !assignment.roleDefinitionId) {
+      throw new Error(`roleAssignments[${i}] needs roleName or roleDefinitionId`);
+    }
+    if (assignment.name !== undefined) requireGuid(assignment.name, `roleAssignments[${i}].name`);
+  });
+  return seed;
+}
+
+function requireResourcePlace(
+  resource: { subscriptionId: string; resourceGroup: string; name: string; location: string },
+  at: string,
+): void {
+  requireGuid(resource.subscriptionId, `${at}.subscriptionId`);
+  requireText(resource.resourceGroup, `${at}.resourceGroup`);
+  requireText(resource.name, `${at}.name`);
+  requireText(resource.location, `${at}.location`);
+}
+
+function requireGuid(value: unknown, field: string): void {
+  if (!isGuid(value)) throw new Error(`${field} must be a GUID, got ${JSON.stringify(value)}`);
+}
+
+function requireText(value: unknown, field: string): void {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new Error(`${field} must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ArmContext } from "./arm-context.ts";
+import { handleArm } from "./arm.ts";
+import type { EmulatorRequest, EmulatorResponse, ServiceName } from "./exchange.ts";
+import { defaultFaultBody, type Fault, type FaultQueue } from "./faults.ts";
+import { handleGraph, isGraphPath } from "./graph.ts";
+import { handleLogin, isLoginPath } from "./login.ts";
+
+/** One line of the request log. */
+export interface RequestLogEntry {
+  readonly method: string;
+  /** As sent, percent-encoded, without the query. */
+  readonly path: string;
+  /** The raw query string, without the `?`. */
+  readonly query: string;
+  /** The status answered; 0 while in flight, or when a fault dropped the connection. */
+  status: number;
+  readonly service: ServiceName;
+  callerObjectId?: string;
+  /** When the request arrived (ms since the epoch). */
+  readonly time: number;
+  /** How long the answer took, injected delays included. */
+  durationMs?: number;
+  /** Set when an injected fault shaped the answer. */
+  faulted?: boolean;
+}
+
+export interface ServerOptions {
+  readonly cert: string;
+  readonly key: string;
+  readonly context: ArmContext;
+  readonly faults: FaultQueue;
+  readonly log: RequestLogEntry[];
+  readonly onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** Bodies past this are refused: nothing the emulator serves needs more. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One HTTPS server for every service: ARM, Entra ID sign-in and Graph are told apart by path. */
+export function createEmulatorServer(options: ServerOptions): Server {
+  return createServer({ cert: options.cert, key: options.key }, (incoming, outgoing) => {
+    serve(incoming, outgoing, options).catch((error: unknown) => {
+      // Reading the request failed (an oversized or aborted body): answer if still possible.
+      if (outgoing.headersSent || outgoing.destroyed) outgoing.destroy();
+      else writeResponse(outgoing, internalError(error));
+    });
+  });
+}
+
+async function serve(incoming: IncomingMessage, outgoing: ServerResponse, options: ServerOptions) {
+  const started = Date.now();
+  const request = await readRequest(incoming);
+  const service = serviceOf(request.segments);
+  const entry: RequestLogEntry = {
+    method: request.method,
+    path: request.path,
+    query: request.rawQuery,
+    status: 0,
+    service,
+    time: started,
+  };
+  options.log.push(entry);
+
+  const fault = options.faults.take(request.method, request.path);
+  let response: EmulatorResponse | undefined;
+  if (fault) {
+    entry.faulted = true;
+    entry.callerObjectId = options.context.tokens.callerOf(incoming.headers.authorization);
+    response = await playFault(fault, outgoing);
+    if (outgoing.destroyed) {
+      finish(entry, started, options);
+      return;
+    }
+  }
+  response ??= withFaultHeaders(handleOrExplain(service, request, options.context), fault);
+  entry.status = response.status;
+  entry.callerObjectId = response.callerObjectId ?? entry.callerObjectId;
+  writeResponse(outgoing, response);
+  finish(entry, started, options);
+}
+
+async function readRequest(incoming: IncomingMessage): Promise<EmulatorRequest> {
+  // Split by hand: `new URL()` would read the `//subscriptions/...` that SDKs send for a scope
+  // with a leading slash as a host name.
+  const target = incoming.url ?? "/";
+  const queryStart = target.indexOf("?");
+  const path = queryStart < 0 ? target : target.slice(0, queryStart);
+  const rawQuery = queryStart < 0 ? "" : target.slice(queryStart + 1);
+  return {
+    method: (incoming.method ?? "GET").toUpperCase(),
+    path,
+    segments: path.split("/").filter(Boolean).map(decodeSegment),
+    rawQuery,
+    query: new URLSearchParams(rawQuery),
+    headers: incoming.headers,
+    body: await readBody(incoming),
+  };
+}
+
+/** A bug in a handler becomes a 500 naming it, so a test shows it instead of hanging. */
+function handleOrExplain(
+  service: ServiceName,
+  request: EmulatorRequest,
+  context: ArmContext,
+): EmulatorResponse {
+  try {
+    return handle(service, request, context);
+  } catch (error) {
+    return internalError(error);
+  }
+}
+
+function internalError(error: unknown): EmulatorResponse {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    status: 500,
+    body: { error: { code: "InternalServerError", message: `Emulator error: ${message}` } },
+  };
+}
+
+function handle(service: ServiceName, request: EmulatorRequest, context: ArmContext) {
+  switch (service) {
+    case "login":
+      return handleLogin(request, context);
+    case "graph":
+      return handleGraph(request, context);
+    case "arm":
+      return handleArm(request, context);
+  }
+}
+
+function serviceOf(segments: readonly string[]): ServiceName {
+  if (isLoginPath(segments)) return "login";
+  if (isGraphPath(segments)) return "graph";
+  return "arm";
+}
+
+/**
+ * Plays a fault's effects in order: state change, delay, then either a dropped connection, a
+ * canned answer, or nothing (the caller handles the request for real).
+ */
+async function playFault(fault: Fault, outgoing: ServerResponse) {
+  fault.before?.();
+  if (fault.delayMs) await sleep(fault.delayMs);
+  if (fault.reset) {
+    outgoing.socket?.resetAndDestroy?.();
+    outgoing.destroy();
+    return undefined;
+  }
+  if (fault.status === undefined) return undefined;
+  return {
+    status: fault.status,
+    headers: fault.headers,
+    body: fault.body ?? (fault.status >= 400 ? defaultFaultBody(fault.status) : undefined),
+  };
+}
+
+function withFaultHeaders(response: EmulatorResponse, fault: Fault | undefined): EmulatorResponse {
+  if (!fault?.headers) return response;
+  return { ...response, headers: { ...response.headers, ...fault.headers } };
+}
+
+function writeResponse(outgoing: ServerResponse, response: EmulatorResponse): void {
+  const headers: Record<string, string> = { "x-ms-request-id": randomUUID() };
+  for (const [name, value] of Object.entries(response.headers ?? {})) {
+    headers[name.toLowerCase()] = value;
+  }
+  let payload: string | undefined;
+  if (response.body !== undefined && response.status !== 204) {
+    payload = typeof response.body === "string" ? response.body : JSON.stringify(response.body);
+    headers["content-type"] ??= "application/json; charset=utf-8";
+  }
+  headers["content-length"] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
+  outgoing.writeHead(response.status, headers);
+  outgoing.end(payload);
+}
+
+function finish(entry: RequestLogEntry, started: number, options: ServerOptions): void {
+  entry.durationMs = Date.now() - started;
+  options.onRequest?.(entry);
+}
+
+async function readBody(incoming: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // a stray % is a literal, as it is to ARM's router
+  }
+}
