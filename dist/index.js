@@ -77772,20 +77772,43 @@ function getDefaultAzureCredential() {
 ;// CONCATENATED MODULE: ./src/auth/credential.ts
 
 
+/** A token this close to expiry is fetched anew. */
+const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
 /**
  * Builds the credential for `signIn`. Every access token it hands out is passed to `onToken`
  * first, so the caller can mask it in the log before anything could print it.
+ *
+ * Tokens are shared per scope: the SDK clients ask at once and with differing options (the
+ * identity library caches CAE and non-CAE tokens apart), which would otherwise mean one sign-in
+ * per client, each a round trip to Entra ID.
  */
 function createCredential(signIn, cloud, onToken) {
     const credential = new ClientSecretCredential(signIn.tenantId, signIn.clientId, signIn.clientSecret, {
         authorityHost: cloud.authorityHost,
         disableInstanceDiscovery: !needsInstanceDiscovery(cloud),
     });
+    const tokens = new Map();
     return {
         async getToken(scopes, options) {
-            const token = await credential.getToken(scopes, options);
-            onToken(token.token);
-            return token;
+            const key = [scopes].flat().join(" ");
+            const cached = tokens.get(key);
+            if (cached) {
+                const token = await cached.catch(() => undefined);
+                if (token && token.expiresOnTimestamp - EXPIRY_MARGIN_MS > Date.now())
+                    return token;
+            }
+            const fetching = credential.getToken(scopes, options).then((token) => {
+                onToken(token.token);
+                return token;
+            });
+            tokens.set(key, fetching);
+            try {
+                return await fetching;
+            }
+            catch (error) {
+                tokens.delete(key);
+                throw error;
+            }
         },
     };
 }
@@ -93358,10 +93381,14 @@ class ActionError extends Error {
 }
 /**
  * Quotes a user-supplied value for a message: JSON quoting makes newlines and control characters
- * visible (so a value cannot start a new line of its own in the log), and long values are cut.
+ * visible (so a value cannot start a new line of its own in the log). Long values lose their
+ * middle, not their end: the end of a resource id is where a mistake usually is.
  */
-function quote(value, maxLength = 120) {
-    const shown = value.length > maxLength ? `${value.slice(0, maxLength)}…` : value;
+function quote(value, maxLength = 200) {
+    const half = Math.floor(maxLength / 2);
+    const shown = value.length > maxLength
+        ? `${value.slice(0, half)}…${value.slice(value.length - half)}`
+        : value;
     return JSON.stringify(shown);
 }
 /** Turns anything thrown into the text of the step's failure, remedy included. */
@@ -93371,7 +93398,14 @@ function describeFailure(error) {
     }
     if (error instanceof Error)
         return error.message || error.name;
-    return `Unexpected failure: ${String(error)}`;
+    let text;
+    try {
+        text = String(error);
+    }
+    catch {
+        text = "an object that cannot be shown";
+    }
+    return `Unexpected failure: ${text}`;
 }
 
 ;// CONCATENATED MODULE: ./src/azure/errors.ts
@@ -93420,7 +93454,7 @@ function toActionError(error, context) {
         });
     }
     if (error instanceof Error && error.name === "AuthenticationError") {
-        return toSignInError(error, "Entra ID");
+        return toSignInError(error);
     }
     if (!errors_isRestError(error)) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -93431,7 +93465,7 @@ function toActionError(error, context) {
     }
     const code = error.code ?? `HTTP ${error.statusCode ?? "error"}`;
     const requestId = error.response?.headers.get("x-ms-request-id");
-    const remedy = error.code ? REMEDIES[error.code] : undefined;
+    const remedy = error.code && Object.hasOwn(REMEDIES, error.code) ? REMEDIES[error.code] : undefined;
     return new ActionError(`Failed to ${context.operation} (${context.scope}): ${code}: ${error.message}` +
         (requestId ? ` (request id ${requestId})` : ""), {
         remedy: remedy?.(context, error) ??
@@ -93454,8 +93488,9 @@ function toSignInError(error, authorityHost) {
     const message = error instanceof Error ? error.message : String(error);
     const code = /AADSTS\d+/.exec(message)?.[0];
     const firstLine = message.split("\n")[0] ?? message;
-    return new ActionError(`Sign-in to Entra ID (${authorityHost}) failed: ${firstLine}`, {
-        remedy: (code && SIGN_IN_REMEDIES[code]) ??
+    const where = authorityHost ? ` (${authorityHost})` : "";
+    return new ActionError(`Sign-in to Entra ID${where} failed: ${firstLine}`, {
+        remedy: (code && Object.hasOwn(SIGN_IN_REMEDIES, code) ? SIGN_IN_REMEDIES[code] : undefined) ??
             "Check 'client-id', 'tenant-id', 'client-secret' and 'authority-host'.",
         cause: error,
     });
@@ -93777,13 +93812,15 @@ function escapeHtml(text) {
 function describeOutcome(result) {
     return WHAT_HAPPENED[result.outcome];
 }
-/** Sets the step's outputs and writes the job summary of an attach. */
+/** Sets the step's outputs and writes the job summary of an attach (when there is one to write). */
 async function reportAttach(result) {
     setOutput(Outputs.LoginServer, result.registry.loginServer);
     setOutput(Outputs.RegistryId, result.registry.id);
     setOutput(Outputs.PrincipalId, result.identity.objectId);
     setOutput(Outputs.RoleAssignmentId, result.assignmentId);
     setOutput(Outputs.Changed, String(result.changed));
+    if (!process.env["GITHUB_STEP_SUMMARY"])
+        return;
     const header = ["Registry", "Identity", "Role", "Scope", "What happened"].map((data) => ({
         data,
         header: true,

@@ -15,10 +15,15 @@ export class ActionError extends Error {
 
 /**
  * Quotes a user-supplied value for a message: JSON quoting makes newlines and control characters
- * visible (so a value cannot start a new line of its own in the log), and long values are cut.
+ * visible (so a value cannot start a new line of its own in the log). Long values lose their
+ * middle, not their end: the end of a resource id is where a mistake usually is.
  */
-export function quote(value: string, maxLength = 120): string {
-  const shown = value.length > maxLength ? `${value.slice(0, maxLength)}…` : value;
+export function quote(value: string, maxLength = 200): string {
+  const half = Math.floor(maxLength / 2);
+  const shown =
+    value.length > maxLength
+      ? `${value.slice(0, half)}…${value.slice(value.length - half)}`
+      : value;
   return JSON.stringify(shown);
 }
 
@@ -28,5 +33,11 @@ export function describeFailure(error: unknown): string {
     return error.remedy ? `${error.message}\nHow to fix: ${error.remedy}` : error.message;
   }
   if (error instanceof Error) return error.message || error.name;
-  return `Unexpected failure: ${String(error)}`;
+  let text: string;
+  try {
+    text = String(error);
+  } catch {
+    text = "an object that cannot be shown";
+  }
+  return `Unexpected failure: ${text}`;
 }

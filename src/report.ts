@@ -26,7 +26,7 @@ export function describeOutcome(result: AttachResult): string {
   return WHAT_HAPPENED[result.outcome];
 }
 
-/** Sets the step's outputs and writes the job summary of an attach. */
+/** Sets the step's outputs and writes the job summary of an attach (when there is one to write). */
 export async function reportAttach(result: AttachResult): Promise<void> {
   core.setOutput(Outputs.LoginServer, result.registry.loginServer);
   core.setOutput(Outputs.RegistryId, result.registry.id);
@@ -34,6 +34,7 @@ export async function reportAttach(result: AttachResult): Promise<void> {
   core.setOutput(Outputs.RoleAssignmentId, result.assignmentId);
   core.setOutput(Outputs.Changed, String(result.changed));
 
+  if (!process.env["GITHUB_STEP_SUMMARY"]) return;
   const header = ["Registry", "Identity", "Role", "Scope", "What happened"].map((data) => ({
     data,
     header: true,

@@ -80,7 +80,7 @@ export function toActionError(error: unknown, context: FailureContext): ActionEr
     });
   }
   if (error instanceof Error && error.name === "AuthenticationError") {
-    return toSignInError(error, "Entra ID");
+    return toSignInError(error);
   }
   if (!isRestError(error)) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -91,7 +91,8 @@ export function toActionError(error: unknown, context: FailureContext): ActionEr
   }
   const code = error.code ?? `HTTP ${error.statusCode ?? "error"}`;
   const requestId = error.response?.headers.get("x-ms-request-id");
-  const remedy = error.code ? REMEDIES[error.code] : undefined;
+  const remedy =
+    error.code && Object.hasOwn(REMEDIES, error.code) ? REMEDIES[error.code] : undefined;
   return new ActionError(
     `Failed to ${context.operation} (${context.scope}): ${code}: ${error.message}` +
       (requestId ? ` (request id ${requestId})` : ""),
@@ -116,14 +117,15 @@ const SIGN_IN_REMEDIES: Readonly<Record<string, string>> = {
 };
 
 /** Turns a credential failure into an ActionError naming the input to fix. */
-export function toSignInError(error: unknown, authorityHost: string): ActionError {
+export function toSignInError(error: unknown, authorityHost?: string): ActionError {
   if (error instanceof ActionError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = /AADSTS\d+/.exec(message)?.[0];
   const firstLine = message.split("\n")[0] ?? message;
-  return new ActionError(`Sign-in to Entra ID (${authorityHost}) failed: ${firstLine}`, {
+  const where = authorityHost ? ` (${authorityHost})` : "";
+  return new ActionError(`Sign-in to Entra ID${where} failed: ${firstLine}`, {
     remedy:
-      (code && SIGN_IN_REMEDIES[code]) ??
+      (code && Object.hasOwn(SIGN_IN_REMEDIES, code) ? SIGN_IN_REMEDIES[code] : undefined) ??
       "Check 'client-id', 'tenant-id', 'client-secret' and 'authority-host'.",
     cause: error,
   });
