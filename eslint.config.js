@@ -16,7 +16,10 @@ export default tseslint.config(
     // touch the runner; the emulator stands in for Azure and shares nothing with the action.
     files: ["src/workflows/**", "src/azure/**", "src/auth/**"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["@actions/*", "../settings*", "../main*", "../report*"] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["@actions/*", "../settings*", "../main*", "../report*"] },
+      ],
     },
   },
   {
@@ -25,6 +28,8 @@ export default tseslint.config(
   },
   {
     files: ["emulator/**"],
-    rules: { "no-restricted-imports": ["error", { patterns: ["**/src/**", "@azure/*", "@actions/*"] }] },
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["**/src/**", "@azure/*", "@actions/*"] }],
+    },
   },
 );

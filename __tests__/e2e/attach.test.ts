@@ -1,0 +1,226 @@
+/**
+ * The committed bundle, run as a runner runs it, against the emulator: real sign-in, real SDK
+ * clients, real HTTPS. Assertions are on the emulator's state and request log, the step's
+ * outputs, its log and its job summary.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startEmulator, type Emulator } from "../../emulator/index.ts";
+import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
+import { ACR_PULL, ACR_PUSH, ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
+
+let emulator: Emulator;
+
+beforeEach(async () => {
+  emulator = await startEmulator({ seed: testSeed() });
+});
+
+afterEach(async () => {
+  await emulator.close();
+});
+
+function baseInputs(): Record<string, string> {
+  return {
+    "resource-group": names.clusterGroup,
+    "cluster-name": names.cluster,
+    "acr-name": names.registry,
+    "subscription-id": ids.subscription,
+    "client-id": ids.deployer.appId,
+    "tenant-id": ids.tenant,
+    "client-secret": secrets.deployer,
+    "resource-manager-endpoint": emulator.url,
+    "authority-host": emulator.url,
+  };
+}
+
+function run(inputs: Record<string, string | undefined> = {}): Promise<ActionRun> {
+  const merged = Object.fromEntries(
+    Object.entries({ ...baseInputs(), ...inputs }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+  return runAction({ inputs: merged, env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath } });
+}
+
+const WRITE_METHODS = new Set(["PUT", "POST", "PATCH", "DELETE"]);
+
+function armWrites(): string[] {
+  return emulator.requests
+    .filter((r) => r.service === "arm" && WRITE_METHODS.has(r.method))
+    .map((r) => `${r.method} ${r.path}`);
+}
+
+function pullAssignmentsOfKubelet() {
+  return emulator
+    .roleAssignments()
+    .filter(
+      (a) =>
+        a.principalId === ids.kubelet.objectId &&
+        a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
+    );
+}
+
+/** What a runner shows: it consumes `::add-mask::` commands instead of printing them. */
+function visibleLog(result: ActionRun): string {
+  const lines = `${result.stdout}\n${result.stderr}`.split("\n");
+  return lines.filter((line) => !line.startsWith("::add-mask::")).join("\n");
+}
+
+function errorLines(result: ActionRun): string[] {
+  return result.stdout.split("\n").filter((line) => line.startsWith("::error::"));
+}
+
+describe("attach, end to end", () => {
+  it("grants AcrPull once, to the kubelet identity, as a ServicePrincipal, and says so", async () => {
+    const result = await run();
+
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    const granted = pullAssignmentsOfKubelet();
+    expect(granted).toHaveLength(1);
+    expect(granted[0]!.scope.toLowerCase()).toBe(scopes.registry.toLowerCase());
+    expect(granted[0]!.principalType).toBe("ServicePrincipal");
+    expect(armWrites()).toHaveLength(1);
+    expect(result.outputs).toEqual({
+      "login-server": `${names.registry}.azurecr.io`,
+      "registry-id": scopes.registry,
+      "principal-id": ids.kubelet.objectId,
+      "role-assignment-id": granted[0]!.id,
+      changed: "true",
+    });
+    expect(result.summary).toContain("<table>");
+    expect(result.summary).toContain("AcrPull");
+    expect(result.summary).toContain("granted");
+  });
+
+  it("writes nothing on a re-run and reports changed=false with the same assignment", async () => {
+    const first = await run();
+    const firstReads = emulator.requests.filter((r) => r.service === "arm" && r.method === "GET");
+    emulator.clearRequests();
+
+    const second = await run();
+
+    expect(second.exitCode).toBe(0);
+    expect(armWrites()).toEqual([]);
+    expect(emulator.requests.filter((r) => r.service === "arm")).toHaveLength(firstReads.length);
+    expect(second.outputs["changed"]).toBe("false");
+    expect(second.outputs["role-assignment-id"]).toBe(first.outputs["role-assignment-id"]);
+    expect(pullAssignmentsOfKubelet()).toHaveLength(1);
+    expect(second.summary).toContain("already granted");
+  });
+
+  it("keeps an AcrPull inherited from the registry's resource group and writes nothing", async () => {
+    const inherited = emulator.addRoleAssignment({
+      scope: scopes.registryGroup,
+      roleName: "AcrPull",
+      principalId: ids.kubelet.objectId,
+      principalType: "ServicePrincipal",
+    });
+
+    const result = await run();
+
+    expect(result.exitCode).toBe(0);
+    expect(armWrites()).toEqual([]);
+    expect(result.outputs["changed"]).toBe("false");
+    expect(result.outputs["role-assignment-id"]).toBe(inherited.id);
+    expect(result.summary).toContain("above the registry");
+  });
+
+  it("does not count another role or another principal's AcrPull", async () => {
+    emulator.addRoleAssignment({
+      scope: scopes.registry,
+      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${ACR_PUSH}`,
+      principalId: ids.kubelet.objectId,
+      principalType: "ServicePrincipal",
+    });
+    emulator.addRoleAssignment({
+      scope: scopes.registry,
+      roleName: "AcrPull",
+      principalId: ids.other.objectId,
+      principalType: "ServicePrincipal",
+    });
+
+    const result = await run();
+
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs["changed"]).toBe("true");
+    expect(pullAssignmentsOfKubelet()).toHaveLength(1);
+  });
+
+  it("finds a registry by login server, and by resource id", async () => {
+    const byLoginServer = await run({ "acr-name": `${names.localRegistry}.azurecr.io` });
+    const byId = await run({ "acr-name": undefined, "acr-resource-id": scopes.registry });
+
+    expect(byLoginServer.exitCode).toBe(0);
+    expect(byLoginServer.outputs["registry-id"]).toBe(scopes.localRegistry);
+    expect(byId.exitCode).toBe(0);
+    expect(byId.outputs["registry-id"]).toBe(scopes.registry);
+    expect(pullAssignmentsOfKubelet()).toHaveLength(2);
+  });
+
+  it("fails clearly on a wrong secret, writes nothing, and never prints the secret", async () => {
+    const wrongSecret = "wrong-Secret~value.DO-NOT-PRINT-4242";
+
+    const result = await run({ "client-secret": wrongSecret });
+
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result).join("\n")).toMatch(/AADSTS7000215.*client-secret/);
+    expect(emulator.requests.filter((r) => r.service === "arm")).toEqual([]);
+    expect(
+      emulator.roleAssignments().filter((a) => a.principalId === ids.kubelet.objectId),
+    ).toEqual([]);
+    for (const text of [visibleLog(result), result.summary, JSON.stringify(result.outputs)]) {
+      expect(text).not.toContain(wrongSecret);
+      expect(text).not.toContain(secrets.deployer);
+    }
+    expect(result.stdout).toContain(`::add-mask::${wrongSecret}`);
+  });
+
+  it("fails with the fix when the signed-in principal may not write role assignments", async () => {
+    const result = await run({ "client-id": ids.reader.appId, "client-secret": secrets.reader });
+
+    expect(result.exitCode).toBe(1);
+    const error = errorLines(result).join("\n");
+    expect(error).toContain("AuthorizationFailed");
+    expect(error).toContain(scopes.registry);
+    expect(error).toContain("az role assignment create");
+    expect(pullAssignmentsOfKubelet()).toEqual([]);
+    expect(result.summary).toContain("failed");
+  });
+
+  it("fails on a cluster without a kubelet identity before any write", async () => {
+    const result = await run({ "cluster-name": "aks-noidentity" });
+
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result).join("\n")).toContain("kubelet identity");
+    expect(armWrites()).toEqual([]);
+  });
+
+  it.each([
+    ["no cluster-name", { "cluster-name": undefined }, "'cluster-name'"],
+    ["no resource-group", { "resource-group": undefined }, "'resource-group'"],
+    ["no registry", { "acr-name": undefined }, "'acr-name'"],
+    ["two registries", { "acr-resource-id": scopes.registry }, "'acr-resource-id'"],
+    [
+      "a storage account id",
+      {
+        "acr-name": undefined,
+        "acr-resource-id": `/subscriptions/${ids.subscription}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x`,
+      },
+      "Microsoft.Storage/storageAccounts",
+    ],
+    [
+      "a subscription id that is not a GUID",
+      { "subscription-id": "not-a-guid" },
+      "'subscription-id'",
+    ],
+    ["a secret without a client id", { "client-id": undefined }, "'client-id'"],
+    ["a secret without a tenant", { "tenant-id": undefined }, "'tenant-id'"],
+  ])("refuses %s before any request", async (_, inputs, named) => {
+    const result = await run(inputs);
+
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result).join("\n")).toContain(named);
+    expect(emulator.requests).toEqual([]);
+    expect(visibleLog(result)).not.toContain(secrets.deployer);
+  });
+});

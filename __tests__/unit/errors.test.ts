@@ -1,0 +1,259 @@
+import { describe, expect, it } from "vitest";
+import { toActionError, toSignInError, type FailureContext } from "../../src/azure/errors.ts";
+import { ActionError, describeFailure, quote } from "../../src/errors.ts";
+
+const registryScope =
+  "/subscriptions/5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/demoacr";
+
+/** What the Azure SDK throws for an ARM error answer, reduced to the fields the action reads. */
+function restError(fields: {
+  message: string;
+  code?: string;
+  statusCode?: number;
+  requestId?: string;
+}): Error {
+  const error = new Error(fields.message);
+  error.name = "RestError";
+  const headers = new Map(fields.requestId ? [["x-ms-request-id", fields.requestId]] : []);
+  return Object.assign(error, {
+    code: fields.code,
+    statusCode: fields.statusCode,
+    response: { headers: { get: (name: string) => headers.get(name.toLowerCase()) } },
+  });
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+const createAssignment: FailureContext = {
+  operation: "create the role assignment",
+  scope: registryScope,
+  permission: "Microsoft.Authorization/roleAssignments/write",
+};
+const readRegistry: FailureContext = {
+  operation: "read the container registry",
+  scope: registryScope,
+  permission: "Microsoft.ContainerRegistry/registries/read",
+};
+
+describe("toActionError", () => {
+  it.each<[string, unknown, FailureContext, RegExp[], RegExp[]]>([
+    [
+      "AuthorizationFailed on roleAssignments/write",
+      restError({
+        code: "AuthorizationFailed",
+        statusCode: 403,
+        message: "The client does not have authorization to perform action.",
+        requestId: "req-1234",
+      }),
+      createAssignment,
+      [
+        /create the role assignment/,
+        new RegExp(registryScope),
+        /AuthorizationFailed/,
+        /request id req-1234/,
+      ],
+      [
+        /az role assignment create/,
+        /User Access Administrator/,
+        new RegExp(`--scope ${registryScope}`),
+        /Microsoft\.Authorization\/roleAssignments\/write/,
+      ],
+    ],
+    [
+      "AuthorizationFailed on a read",
+      restError({ code: "AuthorizationFailed", statusCode: 403, message: "denied" }),
+      readRegistry,
+      [new RegExp(registryScope), /AuthorizationFailed: denied/],
+      [
+        /--role Reader/,
+        /Microsoft\.ContainerRegistry\/registries\/read/,
+        new RegExp(registryScope),
+      ],
+    ],
+    [
+      "AuthorizationFailed with no permission known",
+      restError({ code: "AuthorizationFailed", statusCode: 403, message: "denied" }),
+      { operation: "read something", scope: registryScope },
+      [/read something/],
+      [/'read access'/, /az role assignment create/],
+    ],
+    [
+      "ResourceNotFound",
+      restError({
+        code: "ResourceNotFound",
+        statusCode: 404,
+        message: "not found",
+        requestId: "r-9",
+      }),
+      readRegistry,
+      [/read the container registry/, /ResourceNotFound: not found/, /request id r-9/],
+      [new RegExp(`nothing exists at ${registryScope}`), /Check the name, resource group/],
+    ],
+    [
+      "ResourceGroupNotFound",
+      restError({ code: "ResourceGroupNotFound", statusCode: 404, message: "no group" }),
+      readRegistry,
+      [/ResourceGroupNotFound/],
+      [/'resource-group'/, /'subscription-id'/],
+    ],
+    [
+      "PrincipalNotFound",
+      restError({ code: "PrincipalNotFound", statusCode: 400, message: "no principal" }),
+      createAssignment,
+      [/PrincipalNotFound/],
+      [/Re-run the job in a few minutes/],
+    ],
+    [
+      "an unknown code",
+      restError({ code: "SomethingNew", statusCode: 500, message: "odd", requestId: "r-7" }),
+      readRegistry,
+      [/SomethingNew: odd/, /request id r-7/],
+      [/ACTIONS_STEP_DEBUG/],
+    ],
+    [
+      "no code, only a status",
+      restError({ statusCode: 503, message: "unavailable" }),
+      readRegistry,
+      [/HTTP 503: unavailable/],
+      [/ACTIONS_STEP_DEBUG/],
+    ],
+    [
+      "an AbortError",
+      namedError("AbortError", "The operation was aborted."),
+      readRegistry,
+      [/^Timed out while trying to read the container registry/, new RegExp(registryScope)],
+      [/'timeout-seconds'/],
+    ],
+    [
+      "a network error",
+      Object.assign(new Error("getaddrinfo ENOTFOUND management.example"), { code: "ENOTFOUND" }),
+      readRegistry,
+      [/read the container registry/, /ENOTFOUND management\.example/],
+      [/'resource-manager-endpoint'/],
+    ],
+    [
+      "a thrown string",
+      "socket hang up",
+      readRegistry,
+      [/read the container registry.*socket hang up/],
+      [/'resource-manager-endpoint'/],
+    ],
+  ])("explains %s", (_, thrown, context, message, remedy) => {
+    const error = toActionError(thrown, context);
+
+    expect(error).toBeInstanceOf(ActionError);
+    for (const pattern of message) expect(error.message).toMatch(pattern);
+    for (const pattern of remedy) expect(error.remedy).toMatch(pattern);
+  });
+
+  it("says nothing of a request id when Azure sent none", () => {
+    const error = toActionError(
+      restError({ code: "ResourceNotFound", message: "gone" }),
+      readRegistry,
+    );
+
+    expect(error.message).not.toMatch(/request id/);
+  });
+
+  it("keeps the Azure error as the cause", () => {
+    const thrown = restError({ code: "ResourceNotFound", message: "gone" });
+
+    expect(toActionError(thrown, readRegistry).cause).toBe(thrown);
+  });
+
+  it("passes an ActionError through unchanged", () => {
+    const original = new ActionError("already explained", { remedy: "do this" });
+
+    expect(toActionError(original, readRegistry)).toBe(original);
+  });
+
+  it("treats a credential failure as a sign-in failure", () => {
+    const error = toActionError(
+      namedError("AuthenticationError", "AADSTS7000215: Invalid client secret provided."),
+      readRegistry,
+    );
+
+    expect(error.message).toMatch(/^Sign-in to Entra ID/);
+    expect(error.remedy).toMatch(/'client-secret'/);
+  });
+});
+
+describe("toSignInError", () => {
+  const host = "https://login.microsoftonline.com";
+
+  it.each([
+    [
+      "AADSTS7000215",
+      "ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided.\nTrace ID: 1",
+      /'client-secret'/,
+    ],
+    ["AADSTS7000222", "AADSTS7000222: The provided client secret keys are expired.", /expired/],
+    [
+      "AADSTS700016",
+      "AADSTS700016: Application with identifier 'x' was not found in the directory 'y'.",
+      /'client-id' and 'tenant-id'/,
+    ],
+    ["AADSTS90002", "AADSTS90002: Tenant 'y' not found.", /'tenant-id': no such tenant/],
+    [
+      "an unknown AADSTS code",
+      "AADSTS50000: something else",
+      /'client-id', 'tenant-id', 'client-secret' and 'authority-host'/,
+    ],
+    ["no code", "fetch failed", /'client-id', 'tenant-id', 'client-secret' and 'authority-host'/],
+  ])("explains %s", (_, message, remedy) => {
+    const error = toSignInError(new Error(message), host);
+
+    expect(error.message).toContain(`Sign-in to Entra ID (${host}) failed`);
+    expect(error.message).toContain(message.split("\n")[0]);
+    expect(error.remedy).toMatch(remedy);
+  });
+
+  it("keeps only the first line of a long SDK message", () => {
+    const error = toSignInError(
+      new Error("AADSTS7000215: bad secret\nTrace ID: abc\nTimestamp"),
+      host,
+    );
+
+    expect(error.message).not.toMatch(/Trace ID/);
+  });
+
+  it("explains a thrown non-Error", () => {
+    const error = toSignInError("AADSTS700016: no app", host);
+
+    expect(error.message).toContain("AADSTS700016: no app");
+    expect(error.remedy).toMatch(/'client-id' and 'tenant-id'/);
+  });
+});
+
+describe("describeFailure", () => {
+  it.each([
+    [
+      "an ActionError with a remedy",
+      new ActionError("Cluster 'x' not found.", { remedy: "Check 'cluster-name'." }),
+      "Cluster 'x' not found.\nHow to fix: Check 'cluster-name'.",
+    ],
+    ["an ActionError without a remedy", new ActionError("Just this."), "Just this."],
+    ["an Error", new TypeError("x is not a function"), "x is not a function"],
+    ["an Error without a message", new RangeError(), "RangeError"],
+    ["a thrown string", "boom", "Unexpected failure: boom"],
+    ["a thrown number", 42, "Unexpected failure: 42"],
+    ["a thrown undefined", undefined, "Unexpected failure: undefined"],
+  ])("describes %s", (_, thrown, expected) => {
+    expect(describeFailure(thrown)).toBe(expected);
+  });
+});
+
+describe("quote", () => {
+  it.each([
+    ["plain", '"plain"'],
+    ["two\nlines", '"two\\nlines"'],
+    ["x".repeat(200), `"${"x".repeat(200)}"`],
+    [`${"a".repeat(150)}${"b".repeat(150)}`, `"${"a".repeat(100)}…${"b".repeat(100)}"`],
+  ])("shows %s safely", (value, expected) => {
+    expect(quote(value)).toBe(expected);
+  });
+});
