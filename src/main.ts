@@ -3,10 +3,14 @@ import { armScope } from "./auth/cloud.ts";
 import { createCredential } from "./auth/credential.ts";
 import { createAzurePorts } from "./azure/clients.ts";
 import { toSignInError } from "./azure/errors.ts";
-import { describeFailure } from "./errors.ts";
-import { reportAttach, reportFailure } from "./report.ts";
-import { readSettings } from "./settings.ts";
+import type { AzurePorts } from "./azure/ports.ts";
+import { ActionError, describeFailure } from "./errors.ts";
+import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
+import { readSettings, type Settings } from "./settings.ts";
 import { attach } from "./workflows/attach.ts";
+import { check } from "./workflows/check.ts";
+import { detach } from "./workflows/detach.ts";
+import type { WorkflowOptions } from "./workflows/target.ts";
 
 const USER_AGENT = "aks-attach-acr/0.1";
 
@@ -36,21 +40,48 @@ export async function run(): Promise<void> {
       },
       settings.subscriptionId,
     );
-    const result = await core.group("Attaching the registry", () =>
-      attach(
-        {
-          resourceGroup: settings.resourceGroup,
-          clusterName: settings.clusterName,
-          registry: settings.registry,
-        },
-        ports,
-        { signal: deadline, log: core },
-      ),
-    );
-    await reportAttach(result);
+    await runMode(settings, ports, { signal: deadline, log: core });
   } catch (error) {
     const message = describeFailure(error);
     core.setFailed(message);
     await reportFailure(message).catch(() => undefined);
+  }
+}
+
+/** One workflow and one report per mode. */
+async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowOptions) {
+  const target = {
+    resourceGroup: settings.resourceGroup,
+    clusterName: settings.clusterName,
+    registry: settings.registry,
+  };
+  const change = { ...target, role: settings.role, dryRun: settings.dryRun };
+  const dryRun = settings.dryRun ? " (dry run)" : "";
+  switch (settings.mode) {
+    case "attach":
+      return reportAttach(
+        await core.group(`Attaching the registry${dryRun}`, () => attach(change, ports, options)),
+      );
+    case "detach":
+      return reportDetach(
+        await core.group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
+      );
+    case "check": {
+      const result = await core.group("Checking pull access", () => check(target, ports, options));
+      result.warnings.forEach((warning) => core.warning(warning));
+      await reportCheck(result);
+      if (!result.hasPullAccess) {
+        const message =
+          `Cluster '${settings.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
+          result.reasons.join(" ");
+        if (settings.failOnMissing) {
+          throw new ActionError(message, {
+            remedy:
+              "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.",
+          });
+        }
+        core.warning(message);
+      }
+    }
   }
 }

@@ -1,5 +1,8 @@
 import * as core from "@actions/core";
+import { describeIdentity } from "./workflows/target.ts";
 import type { AttachOutcome, AttachResult } from "./workflows/attach.ts";
+import type { CheckResult } from "./workflows/check.ts";
+import type { DetachResult } from "./workflows/detach.ts";
 
 /** Every output the action sets, by its name in action.yml. */
 export const Outputs = {
@@ -8,49 +11,151 @@ export const Outputs = {
   PrincipalId: "principal-id",
   RoleAssignmentId: "role-assignment-id",
   Changed: "changed",
+  PlannedChanges: "planned-changes",
+  RemovedAssignmentIds: "removed-assignment-ids",
+  HasPullAccess: "has-pull-access",
 } as const;
 
-const WHAT_HAPPENED: Readonly<Record<AttachOutcome, string>> = {
+const ATTACH_OUTCOMES: Readonly<Record<AttachOutcome, string>> = {
   created: "granted",
   "already-assigned": "already granted: no change",
   inherited: "already granted above the registry: no change",
   "created-concurrently": "granted by a concurrent run: no change",
+  planned: "would grant (dry run): no change",
 };
 
-/** The summary's table cells are HTML: escape what came from Azure or the user. */
+/** The summary is HTML: escape whatever came from Azure or the user. */
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function describeOutcome(result: AttachResult): string {
-  return WHAT_HAPPENED[result.outcome];
+interface SummaryRow {
+  readonly registry: string;
+  readonly identity: string;
+  readonly role: string;
+  readonly scope: string;
+  readonly happened: string;
 }
 
-/** Sets the step's outputs and writes the job summary of an attach (when there is one to write). */
-export async function reportAttach(result: AttachResult): Promise<void> {
-  core.setOutput(Outputs.LoginServer, result.registry.loginServer);
-  core.setOutput(Outputs.RegistryId, result.registry.id);
-  core.setOutput(Outputs.PrincipalId, result.identity.objectId);
-  core.setOutput(Outputs.RoleAssignmentId, result.assignmentId);
-  core.setOutput(Outputs.Changed, String(result.changed));
-
+/** One table (registry, identity, role, scope, what happened) and notes below it. */
+async function writeSummary(title: string, rows: readonly SummaryRow[], notes: readonly string[]) {
   if (!process.env["GITHUB_STEP_SUMMARY"]) return;
   const header = ["Registry", "Identity", "Role", "Scope", "What happened"].map((data) => ({
     data,
     header: true,
   }));
-  const row = [
-    `${result.registry.name} (${result.registry.loginServer})`,
-    `kubelet identity ${result.identity.objectId}`,
-    result.role.name,
-    result.assignmentScope,
-    describeOutcome(result),
-  ].map(escapeHtml);
-  await core.summary.addHeading("AKS ← ACR: attach", 3).addTable([header, row]).write();
+  const cells = rows.map((row) =>
+    [row.registry, row.identity, row.role, row.scope, row.happened].map(escapeHtml),
+  );
+  const summary = core.summary.addHeading(`AKS ← ACR: ${title}`, 3).addTable([header, ...cells]);
+  if (notes.length > 0) summary.addList(notes.map(escapeHtml));
+  await summary.write();
+}
+
+function setCommonOutputs(result: {
+  registry: AttachResult["registry"];
+  identity: AttachResult["identity"];
+}) {
+  core.setOutput(Outputs.LoginServer, result.registry.loginServer);
+  core.setOutput(Outputs.RegistryId, result.registry.id);
+  core.setOutput(Outputs.PrincipalId, result.identity.objectId);
+}
+
+function registryCell(result: { registry: AttachResult["registry"] }): string {
+  return `${result.registry.name} (${result.registry.loginServer})`;
+}
+
+export async function reportAttach(result: AttachResult): Promise<void> {
+  setCommonOutputs(result);
+  core.setOutput(Outputs.RoleAssignmentId, result.assignmentId);
+  core.setOutput(Outputs.Changed, String(result.changed));
+  core.setOutput(Outputs.PlannedChanges, String(result.plannedChanges));
+  const title = result.outcome === "planned" ? "attach (dry run)" : "attach";
+  await writeSummary(
+    title,
+    [
+      {
+        registry: registryCell(result),
+        identity: describeIdentity(result.identity),
+        role: result.role.name,
+        scope: result.assignmentScope,
+        happened: ATTACH_OUTCOMES[result.outcome],
+      },
+    ],
+    result.warnings.map((w) => `⚠️ ${w}`),
+  );
+}
+
+export async function reportDetach(result: DetachResult): Promise<void> {
+  setCommonOutputs(result);
+  core.setOutput(Outputs.Changed, String(result.changed));
+  core.setOutput(Outputs.PlannedChanges, String(result.plannedChanges));
+  core.setOutput(
+    Outputs.RemovedAssignmentIds,
+    JSON.stringify(result.dryRun ? [] : result.removed.map((a) => a.id)),
+  );
+  const roleNames = result.roles.map((role) => role.name).join(" or ");
+  const rows: SummaryRow[] = result.removed.map((assignment) => ({
+    registry: registryCell(result),
+    identity: describeIdentity(result.identity),
+    role: roleNames,
+    scope: assignment.scope,
+    happened: result.dryRun
+      ? `would remove ${assignment.id} (dry run)`
+      : `removed ${assignment.id}`,
+  }));
+  if (rows.length === 0) {
+    rows.push({
+      registry: registryCell(result),
+      identity: describeIdentity(result.identity),
+      role: roleNames,
+      scope: result.registry.id,
+      happened: "nothing to remove: no change",
+    });
+  }
+  const notes = result.stillGranting.map(
+    ({ roleName, assignment }) =>
+      `Still grants pull (left in place): ${roleName} at ${assignment.scope} (${assignment.id}).`,
+  );
+  await writeSummary(result.dryRun ? "detach (dry run)" : "detach", rows, notes);
+}
+
+export async function reportCheck(result: CheckResult): Promise<void> {
+  setCommonOutputs(result);
+  const granting = result.verdicts.find((v) => v.grantsPull);
+  core.setOutput(Outputs.HasPullAccess, String(result.hasPullAccess));
+  core.setOutput(Outputs.RoleAssignmentId, granting?.assignment.id ?? "");
+  core.setOutput(Outputs.Changed, "false");
+  const identity = describeIdentity(result.identity);
+  const rows: SummaryRow[] = result.verdicts.map((v) => ({
+    registry: registryCell(result),
+    identity,
+    role: v.roleName,
+    scope: v.assignment.scope,
+    happened: v.grantsPull ? "grants pull" : "does not grant pull",
+  }));
+  if (rows.length === 0) {
+    rows.push({
+      registry: registryCell(result),
+      identity,
+      role: "none",
+      scope: result.registry.id,
+      happened: "no role assigned",
+    });
+  }
+  const verdict = result.hasPullAccess
+    ? `✅ The cluster can pull from ${result.registry.loginServer}.`
+    : `❌ The cluster cannot pull from ${result.registry.loginServer}.`;
+  const notes = [
+    verdict,
+    ...result.reasons.map((r) => `Why: ${r}`),
+    ...result.warnings.map((w) => `⚠️ ${w}`),
+  ];
+  await writeSummary("check", rows, notes);
 }
 
 /** A failed run still leaves a summary that says what went wrong. */
 export async function reportFailure(message: string): Promise<void> {
   if (!process.env["GITHUB_STEP_SUMMARY"]) return;
-  await core.summary.addHeading("AKS ← ACR: failed", 3).addCodeBlock(message).write();
+  await core.summary.addHeading("AKS ← ACR: failed", 3).addCodeBlock(escapeHtml(message)).write();
 }

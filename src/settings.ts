@@ -3,6 +3,7 @@ import type { Cloud } from "./auth/cloud.ts";
 import { AzurePublicCloud } from "./auth/cloud.ts";
 import type { SignIn } from "./auth/credential.ts";
 import type { RegistryRef } from "./azure/ports.ts";
+import type { RoleChoice } from "./azure/roles.ts";
 import { isGuid, parseResourceId } from "./azure/resource-id.ts";
 import { ActionError, quote } from "./errors.ts";
 
@@ -19,6 +20,10 @@ export const Inputs = {
   ResourceManagerEndpoint: "resource-manager-endpoint",
   AuthorityHost: "authority-host",
   TimeoutSeconds: "timeout-seconds",
+  Mode: "mode",
+  DryRun: "dry-run",
+  Role: "role",
+  FailOnMissing: "fail-on-missing",
 } as const;
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
@@ -28,7 +33,14 @@ export const Defaults = {
   [Inputs.ResourceManagerEndpoint]: AzurePublicCloud.resourceManagerEndpoint,
   [Inputs.AuthorityHost]: AzurePublicCloud.authorityHost,
   [Inputs.TimeoutSeconds]: "300",
+  [Inputs.Mode]: "attach",
+  [Inputs.DryRun]: "false",
+  [Inputs.Role]: "auto",
+  [Inputs.FailOnMissing]: "true",
 } as const;
+
+export const MODES = ["attach", "detach", "check"] as const;
+export type Mode = (typeof MODES)[number];
 
 export interface Settings {
   /** Resource group of the AKS cluster. */
@@ -45,6 +57,14 @@ export interface Settings {
   readonly cloud: Cloud;
   /** Overall deadline of the run, retries included. */
   readonly timeoutSeconds: number;
+  /** Grant, remove, or only check the pull role. */
+  readonly mode: Mode;
+  /** Plan only: say what would change, write nothing. */
+  readonly dryRun: boolean;
+  /** Which role to grant or remove: `auto` picks by the registry's permission mode. */
+  readonly role: RoleChoice;
+  /** Check mode: fail the step when the cluster cannot pull. */
+  readonly failOnMissing: boolean;
 }
 
 const MAX_TIMEOUT_SECONDS = 3600;
@@ -182,6 +202,37 @@ export function parseTimeoutSeconds(raw: string): number {
   return value;
 }
 
+export function parseMode(raw: string): Mode {
+  const mode = MODES.find((m) => m === raw.toLowerCase());
+  if (!mode) {
+    refuse(Inputs.Mode, raw, "is not a mode", `Use one of: ${MODES.join(", ")}.`);
+  }
+  return mode;
+}
+
+/** The YAML 1.2 core schema's booleans, as the runner's own getBooleanInput takes them. */
+export function parseBoolean(input: InputName, raw: string): boolean {
+  if (["true", "True", "TRUE"].includes(raw)) return true;
+  if (["false", "False", "FALSE"].includes(raw)) return false;
+  refuse(input, raw, "is not a boolean", "Use true or false.");
+}
+
+/** `auto`, a role definition GUID, or a role name such as `AcrPull`. */
+export function parseRole(raw: string): RoleChoice {
+  if (raw.toLowerCase() === "auto") return { kind: "auto" };
+  if (isGuid(raw)) return { kind: "guid", guid: raw.toLowerCase() };
+  // Role names are display names: letters, digits, spaces and a little punctuation.
+  if (!/^[\p{L}\p{N} ._()&/-]{1,128}$/u.test(raw) || raw.trim() !== raw) {
+    refuse(
+      Inputs.Role,
+      raw,
+      "is not a role name or GUID",
+      "Use auto, a role name such as AcrPull, or a role definition GUID.",
+    );
+  }
+  return { kind: "name", name: raw };
+}
+
 /**
  * For now the one sign-in way: a service principal and its secret. All three inputs are
  * needed; say which are missing.
@@ -259,6 +310,10 @@ export function readSettings(read: InputReader = readActionInput): Settings {
       authorityHost: check(() => parseEndpoint(Inputs.AuthorityHost, input(Inputs.AuthorityHost))),
     },
     timeoutSeconds: check(() => parseTimeoutSeconds(input(Inputs.TimeoutSeconds))),
+    mode: check(() => parseMode(input(Inputs.Mode))),
+    dryRun: check(() => parseBoolean(Inputs.DryRun, input(Inputs.DryRun))),
+    role: check(() => parseRole(input(Inputs.Role))),
+    failOnMissing: check(() => parseBoolean(Inputs.FailOnMissing, input(Inputs.FailOnMissing))),
   };
 
   if (problems.length === 1) throw problems[0];
@@ -286,4 +341,7 @@ function logSettings(settings: Settings): void {
   core.debug(`${Inputs.ResourceManagerEndpoint}: ${settings.cloud.resourceManagerEndpoint}`);
   core.debug(`${Inputs.AuthorityHost}: ${settings.cloud.authorityHost}`);
   core.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
+  core.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);
+  core.debug(`${Inputs.Role}: ${JSON.stringify(settings.role)}`);
+  core.debug(`${Inputs.FailOnMissing}: ${settings.failOnMissing}`);
 }

@@ -2,7 +2,7 @@ import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import { ActionError } from "../errors.ts";
-import { errorCode, toActionError } from "./errors.ts";
+import { errorCode, statusOf, toActionError } from "./errors.ts";
 import type {
   CallOptions,
   Cluster,
@@ -13,6 +13,8 @@ import type {
   RegistryRef,
   RoleAssignment,
   RoleAssignmentPort,
+  RoleDefinition,
+  RoleDefinitionPort,
 } from "./ports.ts";
 import { splitArmId } from "./resource-id.ts";
 
@@ -20,8 +22,9 @@ type ManagedClusters = Pick<ContainerServiceClient["managedClusters"], "get">;
 type Registries = Pick<ContainerRegistryManagementClient["registries"], "get" | "list">;
 type RoleAssignments = Pick<
   AuthorizationManagementClient["roleAssignments"],
-  "create" | "listForScope"
+  "create" | "listForScope" | "deleteById"
 >;
+type RoleDefinitions = Pick<AuthorizationManagementClient["roleDefinitions"], "getById" | "list">;
 
 function clusterScope(subscriptionId: string, resourceGroup: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
@@ -48,6 +51,7 @@ export function createClusterPort(
               }
             : undefined,
           servicePrincipalClientId: cluster.servicePrincipalProfile?.clientId,
+          controlPlanePrincipalId: cluster.identity?.principalId,
         } satisfies Cluster;
       } catch (error) {
         throw toActionError(error, {
@@ -72,6 +76,7 @@ function toRegistry(registry: SdkRegistry): Registry {
     loginServer: registry.loginServer,
     location: registry.location,
     roleAssignmentMode: registry.roleAssignmentMode,
+    publicNetworkAccess: registry.publicNetworkAccess,
   };
 }
 
@@ -219,6 +224,76 @@ export function createRoleAssignmentPort(roleAssignments: RoleAssignments): Role
           operation: "create the role assignment",
           scope: assignment.scope,
           permission: "Microsoft.Authorization/roleAssignments/write",
+        });
+      }
+    },
+
+    async delete(id, { signal }) {
+      try {
+        // ARM answers 200 with the deleted assignment, or 204 when it was already gone.
+        await roleAssignments.deleteById(sdkScope(id), { abortSignal: signal });
+      } catch (error) {
+        throw toActionError(error, {
+          operation: "delete the role assignment",
+          scope: id,
+          permission: "Microsoft.Authorization/roleAssignments/delete",
+        });
+      }
+    },
+  };
+}
+
+type SdkRoleDefinition = Awaited<ReturnType<RoleDefinitions["getById"]>>;
+
+function toRoleDefinition(definition: SdkRoleDefinition): RoleDefinition {
+  return {
+    id: definition.id ?? "",
+    name: definition.name ?? "",
+    roleName: definition.roleName ?? definition.name ?? "",
+    permissions: (definition.permissions ?? []).map((p) => ({
+      actions: p.actions ?? [],
+      notActions: p.notActions ?? [],
+      dataActions: p.dataActions ?? [],
+      notDataActions: p.notDataActions ?? [],
+    })),
+  };
+}
+
+export function createRoleDefinitionPort(roleDefinitions: RoleDefinitions): RoleDefinitionPort {
+  return {
+    async getRoleDefinition(id, { signal }) {
+      try {
+        return toRoleDefinition(
+          await roleDefinitions.getById(sdkScope(id), { abortSignal: signal }),
+        );
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === "RoleDefinitionDoesNotExist" || statusOf(error) === 404) return undefined;
+        throw toActionError(error, {
+          operation: "read the role definition",
+          scope: id,
+          permission: "Microsoft.Authorization/roleDefinitions/read",
+        });
+      }
+    },
+
+    async findRoleDefinitions(scope, roleName, { signal }) {
+      const found: RoleDefinition[] = [];
+      try {
+        // OData string literals double their quotes.
+        const filter = `roleName eq '${roleName.replaceAll("'", "''")}'`;
+        for await (const definition of roleDefinitions.list(sdkScope(scope), {
+          filter,
+          abortSignal: signal,
+        })) {
+          found.push(toRoleDefinition(definition));
+        }
+        return found;
+      } catch (error) {
+        throw toActionError(error, {
+          operation: `look up the role named '${roleName}'`,
+          scope,
+          permission: "Microsoft.Authorization/roleDefinitions/read",
         });
       }
     },

@@ -2,7 +2,13 @@ import type { TokenCredential } from "@azure/identity";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
-import { createClusterPort, createRegistryPort, createRoleAssignmentPort } from "./adapters.ts";
+import {
+  createClusterPort,
+  createRegistryPort,
+  createRoleAssignmentPort,
+  createRoleDefinitionPort,
+} from "./adapters.ts";
+import { createDirectoryPort, graphEndpointFor } from "./graph.ts";
 import type { AzurePorts } from "./ports.ts";
 
 export interface ArmConnection {
@@ -42,5 +48,7 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
     clusters: createClusterPort(containerService.managedClusters, subscriptionId),
     registries: createRegistryPort(registriesFor, subscriptionId),
     roleAssignments: createRoleAssignmentPort(authorization.roleAssignments),
+    roleDefinitions: createRoleDefinitionPort(authorization.roleDefinitions),
+    directory: createDirectoryPort({ credential, endpoint: graphEndpointFor(endpoint), userAgent }),
   };
 }

@@ -27,6 +27,10 @@ export function errorCode(error: unknown): string | undefined {
   return isRestError(error) ? error.code : undefined;
 }
 
+export function statusOf(error: unknown): number | undefined {
+  return isRestError(error) ? error.statusCode : undefined;
+}
+
 type Remedy = (context: FailureContext, error: RestErrorLike) => string;
 
 const signedInPrincipal = "<client-id of the signed-in principal>";

@@ -13,8 +13,8 @@ export interface PullIdentity {
   /** Object (principal) id: what a role assignment names. */
   readonly objectId: string;
   readonly clientId: string | undefined;
-  /** Where it came from, for the summary: `kubelet managed identity` or `service principal`. */
-  readonly kind: "kubelet-identity";
+  /** The kubelet managed identity, or a legacy cluster's service principal. */
+  readonly kind: "kubelet-identity" | "service-principal";
 }
 
 export interface Cluster {
@@ -24,6 +24,8 @@ export interface Cluster {
   readonly kubeletIdentity: { readonly objectId: string; readonly clientId?: string } | undefined;
   /** `msi` on managed-identity clusters, an application (client) id on legacy ones. */
   readonly servicePrincipalClientId: string | undefined;
+  /** The control-plane identity (`identity.principalId`): not the one that pulls. */
+  readonly controlPlanePrincipalId: string | undefined;
 }
 
 export interface Registry {
@@ -32,6 +34,25 @@ export interface Registry {
   readonly loginServer: string;
   readonly location: string;
   readonly roleAssignmentMode: string | undefined;
+  /** `Enabled` or `Disabled`. */
+  readonly publicNetworkAccess: string | undefined;
+}
+
+/** One block of a role definition's permissions. */
+export interface Permission {
+  readonly actions: readonly string[];
+  readonly notActions: readonly string[];
+  readonly dataActions: readonly string[];
+  readonly notDataActions: readonly string[];
+}
+
+export interface RoleDefinition {
+  /** The full id, `/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}`. */
+  readonly id: string;
+  /** The GUID. */
+  readonly name: string;
+  readonly roleName: string;
+  readonly permissions: readonly Permission[];
 }
 
 export interface RoleAssignment {
@@ -86,12 +107,32 @@ export interface RoleAssignmentPort {
     assignment: NewRoleAssignment,
     options: CallOptions,
   ): Promise<{ created: RoleAssignment } | { conflict: { existingId: string | undefined } }>;
+  /** Deletes by full id; resolves either way when it is already gone. */
+  delete(id: string, options: CallOptions): Promise<void>;
+}
+
+export interface RoleDefinitionPort {
+  /** By full id (either of ARM's two forms); `undefined` when there is no such definition. */
+  getRoleDefinition(id: string, options: CallOptions): Promise<RoleDefinition | undefined>;
+  /** The definitions named `roleName` that can be assigned at `scope` (usually one, or none). */
+  findRoleDefinitions(
+    scope: string,
+    roleName: string,
+    options: CallOptions,
+  ): Promise<RoleDefinition[]>;
+}
+
+export interface DirectoryPort {
+  /** The object id of the service principal of an application (client) id. */
+  servicePrincipalObjectId(appId: string, options: CallOptions): Promise<string>;
 }
 
 export interface AzurePorts {
   readonly clusters: ClusterPort;
   readonly registries: RegistryPort;
   readonly roleAssignments: RoleAssignmentPort;
+  readonly roleDefinitions: RoleDefinitionPort;
+  readonly directory: DirectoryPort;
 }
 
 /** Where the workflows write progress; main.ts hands in @actions/core. */

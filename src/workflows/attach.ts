@@ -1,72 +1,53 @@
 import { ActionError } from "../errors.ts";
 import type {
   AzurePorts,
-  CallOptions,
-  Cluster,
-  Log,
   NewRoleAssignment,
   PullIdentity,
   Registry,
-  RegistryRef,
   RoleAssignment,
 } from "../azure/ports.ts";
-import { isScopeAtOrAbove, sameScope } from "../azure/resource-id.ts";
-import { BuiltInRoles, isRole, roleDefinitionId, type Role } from "../azure/roles.ts";
+import { isScopeAtOrAbove, sameScope, splitArmId } from "../azure/resource-id.ts";
+import {
+  isRole,
+  registryMode,
+  roleDefinitionId,
+  type Role,
+  type RoleChoice,
+} from "../azure/roles.ts";
+import { grantsPull } from "./access.ts";
 import { assignmentName } from "./assignment-name.ts";
+import { resolveRole } from "./role.ts";
+import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
 
-export interface AttachRequest {
-  readonly resourceGroup: string;
-  readonly clusterName: string;
-  readonly registry: RegistryRef;
+export interface AttachRequest extends TargetRequest {
+  readonly role: RoleChoice;
+  /** Plan only: read, decide, report, write nothing. */
+  readonly dryRun: boolean;
 }
 
 /**
  * - `created`: this run created the assignment;
  * - `already-assigned`: the role was already assigned at the registry;
  * - `inherited`: the role is assigned above the registry (resource group, subscription, ...);
- * - `created-concurrently`: another writer created it between our read and our write.
+ * - `created-concurrently`: another writer created it between our read and our write;
+ * - `planned`: a dry run found it missing and would create it.
  */
-export type AttachOutcome = "created" | "already-assigned" | "inherited" | "created-concurrently";
+export type AttachOutcome =
+  "created" | "already-assigned" | "inherited" | "created-concurrently" | "planned";
 
 export interface AttachResult {
   readonly registry: Registry;
   readonly identity: PullIdentity;
   readonly role: Role;
   readonly outcome: AttachOutcome;
-  /** The assignment that grants the role: the new one, or the one found. */
+  /** The assignment that grants the role: the new one, the one found, or (dry run) the one to create. */
   readonly assignmentId: string;
   /** Where that assignment sits: the registry, or a scope above it. */
   readonly assignmentScope: string;
   readonly changed: boolean;
-}
-
-/** The identity the cluster's nodes pull with, or an error that says why there is none. */
-export function resolvePullIdentity(cluster: Cluster): PullIdentity {
-  if (cluster.kubeletIdentity) {
-    return {
-      kind: "kubelet-identity",
-      objectId: cluster.kubeletIdentity.objectId,
-      clientId: cluster.kubeletIdentity.clientId,
-    };
-  }
-  const clientId = cluster.servicePrincipalClientId;
-  if (clientId && clientId.toLowerCase() !== "msi") {
-    throw new ActionError(
-      `Cluster '${cluster.name}' pulls images with a service principal (client id ${clientId}), ` +
-        `not a managed identity; this version attaches managed-identity clusters only.`,
-      {
-        remedy:
-          `Move the cluster to managed identity (az aks update --enable-managed-identity), or grant ` +
-          `the service principal AcrPull on the registry yourself (az role assignment create ` +
-          `--assignee ${clientId} --role AcrPull --scope <registry id>).`,
-      },
-    );
-  }
-  throw new ActionError(`Cluster '${cluster.name}' has no kubelet identity to pull images with.`, {
-    remedy:
-      `Check that the cluster has finished provisioning (az aks show --query identityProfile); a ` +
-      `cluster without one needs 'az aks update --enable-managed-identity'.`,
-  });
+  /** Writes a dry run would make (0 or 1); 0 on a real run. */
+  readonly plannedChanges: number;
+  readonly warnings: readonly string[];
 }
 
 function grants(
@@ -86,6 +67,10 @@ export type AttachPlan =
   | { readonly kind: "keep"; readonly assignment: RoleAssignment; readonly inherited: boolean }
   | { readonly kind: "create"; readonly assignment: NewRoleAssignment };
 
+function assignmentIdOf(assignment: NewRoleAssignment): string {
+  return `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`;
+}
+
 /**
  * Decides what attach must do, from the principal's current assignments: nothing when the role
  * already applies to the registry (at its scope or inherited), else create one assignment with
@@ -101,13 +86,12 @@ export function planAttach(
   const atRegistry = matching.find((a) => sameScope(a.scope, registry.id));
   const found = atRegistry ?? matching[0];
   if (found) return { kind: "keep", assignment: found, inherited: atRegistry === undefined };
-  const subscriptionId = registry.id.split("/")[2] ?? "";
   return {
     kind: "create",
     assignment: {
       scope: registry.id,
       name: assignmentName(registry.id, identity.objectId, role.guid),
-      roleDefinitionId: roleDefinitionId(subscriptionId, role),
+      roleDefinitionId: roleDefinitionId(splitArmId(registry.id).subscriptionId, role),
       principalId: identity.objectId,
       principalType: "ServicePrincipal",
     },
@@ -118,25 +102,28 @@ export function planAttach(
 export async function attach(
   request: AttachRequest,
   ports: AzurePorts,
-  options: CallOptions & { readonly log: Log },
+  options: WorkflowOptions,
 ): Promise<AttachResult> {
   const { log } = options;
-  const role = BuiltInRoles.AcrPull;
-  const [cluster, registry] = await Promise.all([
-    ports.clusters.getCluster(request.resourceGroup, request.clusterName, options),
-    ports.registries.getRegistry(request.registry, request.resourceGroup, options),
+  const { registry, identity } = await resolveTarget(request, ports, options);
+  const [existing, { role, definition }] = await Promise.all([
+    ports.roleAssignments.listForPrincipal(registry.id, identity.objectId, options),
+    resolveRole(request.role, registry, ports, options),
   ]);
-  const identity = resolvePullIdentity(cluster);
-  log.info(`Cluster ${cluster.id} pulls as kubelet identity ${identity.objectId}.`);
-  log.info(`Registry ${registry.id} (${registry.loginServer}).`);
+  const warnings: string[] = [];
+  const mode = registryMode(registry.roleAssignmentMode);
+  if (definition && !grantsPull(definition, mode)) {
+    warnings.push(
+      `Role '${role.name}' does not allow pulling from ${registry.name}` +
+        (mode === "abac"
+          ? `: the registry uses ABAC repository permissions, which ignore AcrPull-style roles. Use 'role: auto'.`
+          : `. Use 'role: auto' for AcrPull.`),
+    );
+  }
+  warnings.forEach((warning) => log.warning(warning));
 
-  const existing = await ports.roleAssignments.listForPrincipal(
-    registry.id,
-    identity.objectId,
-    options,
-  );
   const plan = planAttach(registry, identity, role, existing);
-  const result = { registry, identity, role };
+  const result = { registry, identity, role, warnings, plannedChanges: 0 };
 
   if (plan.kind === "keep") {
     log.info(
@@ -150,6 +137,20 @@ export async function attach(
       assignmentId: plan.assignment.id,
       assignmentScope: plan.assignment.scope,
       changed: false,
+    };
+  }
+
+  if (request.dryRun) {
+    log.info(
+      `Dry run: would grant ${role.name} on ${registry.id} (role assignment ${plan.assignment.name}).`,
+    );
+    return {
+      ...result,
+      outcome: "planned",
+      assignmentId: assignmentIdOf(plan.assignment),
+      assignmentScope: registry.id,
+      changed: false,
+      plannedChanges: 1,
     };
   }
 

@@ -1,0 +1,105 @@
+import type { AzurePorts, PullIdentity, Registry, RoleAssignment } from "../azure/ports.ts";
+import { isScopeAtOrAbove, sameScope } from "../azure/resource-id.ts";
+import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../azure/roles.ts";
+import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
+import { resolveRole } from "./role.ts";
+import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
+
+export interface DetachRequest extends TargetRequest {
+  readonly role: RoleChoice;
+  readonly dryRun: boolean;
+}
+
+export interface DetachResult {
+  readonly registry: Registry;
+  readonly identity: PullIdentity;
+  /** The roles whose assignments at the registry are removed. */
+  readonly roles: readonly Role[];
+  /** Removed (or, on a dry run, to be removed). */
+  readonly removed: readonly RoleAssignment[];
+  /** Assignments left in place that still let the identity pull: inherited, or other roles. */
+  readonly stillGranting: readonly AssignmentVerdict[];
+  readonly changed: boolean;
+  readonly plannedChanges: number;
+  readonly dryRun: boolean;
+}
+
+/**
+ * The pull-role assignments of the identity exactly at the registry: what attach grants. Other
+ * principals, other roles and assignments inherited from above are never touched.
+ */
+export function planDetach(
+  registry: Registry,
+  identity: PullIdentity,
+  roles: readonly Role[],
+  existing: readonly RoleAssignment[],
+): { remove: RoleAssignment[]; keep: RoleAssignment[] } {
+  const applies = existing.filter(
+    (a) =>
+      a.principalId.toLowerCase() === identity.objectId.toLowerCase() &&
+      isScopeAtOrAbove(a.scope, registry.id),
+  );
+  const remove = applies.filter(
+    (a) =>
+      sameScope(a.scope, registry.id) && roles.some((role) => isRole(a.roleDefinitionId, role)),
+  );
+  return { remove, keep: applies.filter((a) => !remove.includes(a)) };
+}
+
+/** Removes the cluster's pull-role assignments at the registry, and says what still grants pull. */
+export async function detach(
+  request: DetachRequest,
+  ports: AzurePorts,
+  options: WorkflowOptions,
+): Promise<DetachResult> {
+  const { log } = options;
+  const { registry, identity } = await resolveTarget(request, ports, options);
+  // `auto` removes either pull role attach may have granted, whichever the registry's mode.
+  const [existing, roles] = await Promise.all([
+    ports.roleAssignments.listForPrincipal(registry.id, identity.objectId, options),
+    request.role.kind === "auto"
+      ? [BuiltInRoles.AcrPull, BuiltInRoles.RepositoryReader]
+      : resolveRole(request.role, registry, ports, options).then((resolved) => [resolved.role]),
+  ]);
+  const plan = planDetach(registry, identity, roles, existing);
+  const roleNames = roles.map((role) => role.name).join(" or ");
+
+  const judging = judgeAssignments(
+    plan.keep,
+    registryMode(registry.roleAssignmentMode),
+    ports,
+    options,
+  );
+  let deleting: Promise<unknown> = Promise.resolve();
+  if (plan.remove.length === 0) {
+    log.info(`No ${roleNames} assignment of the identity at the registry: nothing to remove.`);
+  } else if (request.dryRun) {
+    plan.remove.forEach((a) => log.info(`Dry run: would remove ${a.id}.`));
+  } else {
+    deleting = Promise.all(
+      plan.remove.map(async (assignment) => {
+        log.info(`Removing ${assignment.id}.`);
+        await ports.roleAssignments.delete(assignment.id, options);
+      }),
+    );
+  }
+  const [verdicts] = await Promise.all([judging, deleting]);
+  const stillGranting = verdicts.filter((verdict) => verdict.grantsPull);
+  for (const { assignment, roleName } of stillGranting) {
+    log.warning(
+      `The identity can still pull: ${roleName} at ${assignment.scope} (${assignment.id}) stays, ` +
+        `as detach only removes the pull role at the registry itself.`,
+    );
+  }
+  const removedCount = request.dryRun ? 0 : plan.remove.length;
+  return {
+    registry,
+    identity,
+    roles,
+    removed: plan.remove,
+    stillGranting,
+    changed: removedCount > 0,
+    plannedChanges: request.dryRun ? plan.remove.length : 0,
+    dryRun: request.dryRun,
+  };
+}

@@ -1,0 +1,105 @@
+import { ActionError } from "../errors.ts";
+import type {
+  AzurePorts,
+  CallOptions,
+  Cluster,
+  Log,
+  PullIdentity,
+  Registry,
+  RegistryRef,
+} from "../azure/ports.ts";
+
+/** What every mode starts from: the cluster, the registry and the cluster's pull identity. */
+export interface TargetRequest {
+  readonly resourceGroup: string;
+  readonly clusterName: string;
+  readonly registry: RegistryRef;
+}
+
+export interface Target {
+  readonly cluster: Cluster;
+  readonly registry: Registry;
+  readonly identity: PullIdentity;
+}
+
+export type WorkflowOptions = CallOptions & { readonly log: Log };
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The identity the cluster's nodes pull with: the kubelet managed identity, or on a legacy
+ * cluster its service principal, whose object id (not its client id) Microsoft Graph knows.
+ */
+export async function resolvePullIdentity(
+  cluster: Cluster,
+  ports: Pick<AzurePorts, "directory">,
+  options: CallOptions,
+): Promise<PullIdentity> {
+  if (cluster.kubeletIdentity) {
+    return {
+      kind: "kubelet-identity",
+      objectId: cluster.kubeletIdentity.objectId,
+      clientId: cluster.kubeletIdentity.clientId,
+    };
+  }
+  const clientId = cluster.servicePrincipalClientId;
+  if (clientId && GUID.test(clientId)) {
+    const objectId = await ports.directory.servicePrincipalObjectId(clientId, options);
+    return { kind: "service-principal", objectId, clientId };
+  }
+  throw new ActionError(`Cluster '${cluster.name}' has no identity to pull images with.`, {
+    remedy:
+      `It has neither a kubelet identity nor a service principal. Check that it has finished ` +
+      `provisioning (az aks show --query "[provisioningState, identityProfile]"), or give it a ` +
+      `managed identity: az aks update --enable-managed-identity.`,
+  });
+}
+
+export function describeIdentity(identity: PullIdentity): string {
+  return identity.kind === "kubelet-identity"
+    ? `kubelet identity ${identity.objectId}`
+    : `service principal ${identity.objectId} (client id ${identity.clientId})`;
+}
+
+/** Reads the cluster and finds the registry at the same time, then resolves the pull identity. */
+export async function resolveTarget(
+  request: TargetRequest,
+  ports: AzurePorts,
+  options: WorkflowOptions,
+): Promise<Target> {
+  const [cluster, registry] = await Promise.all([
+    ports.clusters.getCluster(request.resourceGroup, request.clusterName, options),
+    ports.registries.getRegistry(request.registry, request.resourceGroup, options),
+  ]);
+  const identity = await resolvePullIdentity(cluster, ports, options);
+  options.log.info(`Cluster ${cluster.id} pulls as ${describeIdentity(identity)}.`);
+  options.log.info(`Registry ${registry.id} (${registry.loginServer}).`);
+  return { cluster, registry, identity };
+}
+
+function sameRegion(a: string, b: string): boolean {
+  return a.replaceAll(" ", "").toLowerCase() === b.replaceAll(" ", "").toLowerCase();
+}
+
+/** What commonly breaks pulls although the role assignments are right. */
+export function registryWarnings({
+  cluster,
+  registry,
+}: Pick<Target, "cluster" | "registry">): string[] {
+  const warnings: string[] = [];
+  if (registry.publicNetworkAccess?.toLowerCase() === "disabled") {
+    warnings.push(
+      `Registry ${registry.name} has public network access disabled: the cluster's nodes can only ` +
+        `pull through a private endpoint in a network they reach (with private DNS for ` +
+        `${registry.loginServer}).`,
+    );
+  }
+  if (registry.location && cluster.location && !sameRegion(registry.location, cluster.location)) {
+    warnings.push(
+      `Registry ${registry.name} is in ${registry.location}, the cluster in ${cluster.location}: ` +
+        `pulls cross regions (slower, with egress charges). A geo-replica in ${cluster.location} ` +
+        `(Premium SKU) avoids that.`,
+    );
+  }
+  return warnings;
+}
