@@ -22,6 +22,14 @@ export const ids = {
     objectId: "e4f6a8b0-3c5d-4e7f-8a9b-1c2d3e4f5a09",
   },
   other: { objectId: "f5a7b9c1-4d6e-4f8a-9b0c-2d3e4f5a6b10" },
+  /** The control-plane (system-assigned) identity of aks-demo: not the one that pulls. */
+  controlPlane: { objectId: "a6b8c0d2-5e7f-4a9b-8c1d-3e4f5a6b7c12" },
+  /** A legacy cluster's service principal: its client id differs from its object id. */
+  legacySp: {
+    appId: "b7c9d1e3-6f8a-4b0c-9d2e-4f5a6b7c8d13",
+    objectId: "c8d0e2f4-7a9b-4c1d-8e3f-5a6b7c8d9e14",
+  },
+  imagePullerRole: "d9e1f3a5-8b0c-4d2e-9f4a-6b7c8d9e0f15",
 } as const;
 
 export const secrets = {
@@ -35,6 +43,9 @@ export const names = {
   cluster: "aks-demo",
   registry: "demoacr",
   localRegistry: "localacr",
+  abacRegistry: "abacacr",
+  farRegistry: "faracr",
+  legacyCluster: "aks-legacy",
 } as const;
 
 export const scopes = {
@@ -42,10 +53,13 @@ export const scopes = {
   registryGroup: `/subscriptions/${ids.subscription}/resourceGroups/${names.registryGroup}`,
   registry: `/subscriptions/${ids.subscription}/resourceGroups/${names.registryGroup}/providers/Microsoft.ContainerRegistry/registries/${names.registry}`,
   localRegistry: `/subscriptions/${ids.subscription}/resourceGroups/${names.clusterGroup}/providers/Microsoft.ContainerRegistry/registries/${names.localRegistry}`,
+  abacRegistry: `/subscriptions/${ids.subscription}/resourceGroups/${names.registryGroup}/providers/Microsoft.ContainerRegistry/registries/${names.abacRegistry}`,
+  farRegistry: `/subscriptions/${ids.subscription}/resourceGroups/${names.registryGroup}/providers/Microsoft.ContainerRegistry/registries/${names.farRegistry}`,
 } as const;
 
 export const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 export const ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec";
+export const REPOSITORY_READER = "b93aa761-3e63-49ed-ac28-beffa264f7ac";
 
 export function testSeed(): Seed {
   return {
@@ -83,6 +97,7 @@ export function testSeed(): Seed {
         objectId: ids.other.objectId,
         displayName: "someone-else",
       },
+      { appId: ids.legacySp.appId, objectId: ids.legacySp.objectId, displayName: "aks-legacy-sp" },
     ],
     clusters: [
       {
@@ -91,6 +106,14 @@ export function testSeed(): Seed {
         name: names.cluster,
         location: "eastus",
         kubeletIdentity: { clientId: ids.kubelet.clientId, objectId: ids.kubelet.objectId },
+        systemIdentityPrincipalId: ids.controlPlane.objectId,
+      },
+      {
+        subscriptionId: ids.subscription,
+        resourceGroup: names.clusterGroup,
+        name: names.legacyCluster,
+        location: "eastus",
+        servicePrincipalClientId: ids.legacySp.appId,
       },
       {
         subscriptionId: ids.subscription,
@@ -113,6 +136,31 @@ export function testSeed(): Seed {
         name: names.localRegistry,
         location: "eastus",
         sku: "Standard",
+      },
+      {
+        subscriptionId: ids.subscription,
+        resourceGroup: names.registryGroup,
+        name: names.abacRegistry,
+        location: "eastus",
+        sku: "Premium",
+        roleAssignmentMode: "AbacRepositoryPermissions",
+      },
+      {
+        subscriptionId: ids.subscription,
+        resourceGroup: names.registryGroup,
+        name: names.farRegistry,
+        location: "westeurope",
+        sku: "Premium",
+        publicNetworkAccess: "Disabled",
+      },
+    ],
+    roleDefinitions: [
+      {
+        id: ids.imagePullerRole,
+        roleName: "Image Puller",
+        description: "A custom role that may pull images and nothing else.",
+        assignableScopes: [`/subscriptions/${ids.subscription}`],
+        permissions: [{ actions: ["Microsoft.ContainerRegistry/registries/pull/read"] }],
       },
     ],
     roleAssignments: [

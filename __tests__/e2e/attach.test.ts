@@ -3,70 +3,21 @@
  * clients, real HTTPS. Assertions are on the emulator's state and request log, the step's
  * outputs, its log and its job summary.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../emulator/index.ts";
-import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
-import { ACR_PULL, ACR_PUSH, ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { ACR_PULL, ACR_PUSH, ids, names, scopes, secrets } from "../fixtures.ts";
+import { errorText, useEmulator, visibleLog } from "./harness.ts";
 
-let emulator: Emulator;
-
-beforeEach(async () => {
-  emulator = await startEmulator({ seed: testSeed() });
-});
-
-afterEach(async () => {
-  await emulator.close();
-});
-
-function baseInputs(): Record<string, string> {
-  return {
-    "resource-group": names.clusterGroup,
-    "cluster-name": names.cluster,
-    "acr-name": names.registry,
-    "subscription-id": ids.subscription,
-    "client-id": ids.deployer.appId,
-    "tenant-id": ids.tenant,
-    "client-secret": secrets.deployer,
-    "resource-manager-endpoint": emulator.url,
-    "authority-host": emulator.url,
-  };
-}
-
-function run(inputs: Record<string, string | undefined> = {}): Promise<ActionRun> {
-  const merged = Object.fromEntries(
-    Object.entries({ ...baseInputs(), ...inputs }).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined,
-    ),
-  );
-  return runAction({ inputs: merged, env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath } });
-}
-
-const WRITE_METHODS = new Set(["PUT", "POST", "PATCH", "DELETE"]);
-
-function armWrites(): string[] {
-  return emulator.requests
-    .filter((r) => r.service === "arm" && WRITE_METHODS.has(r.method))
-    .map((r) => `${r.method} ${r.path}`);
-}
+const harness = useEmulator();
+const { run, armWrites } = harness;
 
 function pullAssignmentsOfKubelet() {
-  return emulator
+  return harness.emulator
     .roleAssignments()
     .filter(
       (a) =>
         a.principalId === ids.kubelet.objectId &&
         a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
     );
-}
-
-/** What a runner shows: it consumes `::add-mask::` commands instead of printing them. */
-function visibleLog(result: ActionRun): string {
-  const lines = `${result.stdout}\n${result.stderr}`.split("\n");
-  return lines.filter((line) => !line.startsWith("::add-mask::")).join("\n");
-}
-
-function errorLines(result: ActionRun): string[] {
-  return result.stdout.split("\n").filter((line) => line.startsWith("::error::"));
 }
 
 describe("attach, end to end", () => {
@@ -86,6 +37,7 @@ describe("attach, end to end", () => {
       "principal-id": ids.kubelet.objectId,
       "role-assignment-id": granted[0]!.id,
       changed: "true",
+      "planned-changes": "0",
     });
     expect(result.summary).toContain("<table>");
     expect(result.summary).toContain("AcrPull");
@@ -94,14 +46,18 @@ describe("attach, end to end", () => {
 
   it("writes nothing on a re-run and reports changed=false with the same assignment", async () => {
     const first = await run();
-    const firstReads = emulator.requests.filter((r) => r.service === "arm" && r.method === "GET");
-    emulator.clearRequests();
+    const firstReads = harness.emulator.requests.filter(
+      (r) => r.service === "arm" && r.method === "GET",
+    );
+    harness.emulator.clearRequests();
 
     const second = await run();
 
     expect(second.exitCode).toBe(0);
     expect(armWrites()).toEqual([]);
-    expect(emulator.requests.filter((r) => r.service === "arm")).toHaveLength(firstReads.length);
+    expect(harness.emulator.requests.filter((r) => r.service === "arm")).toHaveLength(
+      firstReads.length,
+    );
     expect(second.outputs["changed"]).toBe("false");
     expect(second.outputs["role-assignment-id"]).toBe(first.outputs["role-assignment-id"]);
     expect(pullAssignmentsOfKubelet()).toHaveLength(1);
@@ -109,7 +65,7 @@ describe("attach, end to end", () => {
   });
 
   it("keeps an AcrPull inherited from the registry's resource group and writes nothing", async () => {
-    const inherited = emulator.addRoleAssignment({
+    const inherited = harness.emulator.addRoleAssignment({
       scope: scopes.registryGroup,
       roleName: "AcrPull",
       principalId: ids.kubelet.objectId,
@@ -126,13 +82,13 @@ describe("attach, end to end", () => {
   });
 
   it("does not count another role or another principal's AcrPull", async () => {
-    emulator.addRoleAssignment({
+    harness.emulator.addRoleAssignment({
       scope: scopes.registry,
       roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${ACR_PUSH}`,
       principalId: ids.kubelet.objectId,
       principalType: "ServicePrincipal",
     });
-    emulator.addRoleAssignment({
+    harness.emulator.addRoleAssignment({
       scope: scopes.registry,
       roleName: "AcrPull",
       principalId: ids.other.objectId,
@@ -163,10 +119,10 @@ describe("attach, end to end", () => {
     const result = await run({ "client-secret": wrongSecret });
 
     expect(result.exitCode).toBe(1);
-    expect(errorLines(result).join("\n")).toMatch(/AADSTS7000215.*client-secret/);
-    expect(emulator.requests.filter((r) => r.service === "arm")).toEqual([]);
+    expect(errorText(result)).toMatch(/AADSTS7000215.*client-secret/s);
+    expect(harness.emulator.requests.filter((r) => r.service === "arm")).toEqual([]);
     expect(
-      emulator.roleAssignments().filter((a) => a.principalId === ids.kubelet.objectId),
+      harness.emulator.roleAssignments().filter((a) => a.principalId === ids.kubelet.objectId),
     ).toEqual([]);
     for (const text of [visibleLog(result), result.summary, JSON.stringify(result.outputs)]) {
       expect(text).not.toContain(wrongSecret);
@@ -179,7 +135,7 @@ describe("attach, end to end", () => {
     const result = await run({ "client-id": ids.reader.appId, "client-secret": secrets.reader });
 
     expect(result.exitCode).toBe(1);
-    const error = errorLines(result).join("\n");
+    const error = errorText(result);
     expect(error).toContain("AuthorizationFailed");
     expect(error).toContain(scopes.registry);
     expect(error).toContain("az role assignment create");
@@ -191,7 +147,7 @@ describe("attach, end to end", () => {
     const result = await run({ "cluster-name": "aks-noidentity" });
 
     expect(result.exitCode).toBe(1);
-    expect(errorLines(result).join("\n")).toContain("kubelet identity");
+    expect(errorText(result)).toContain("kubelet identity");
     expect(armWrites()).toEqual([]);
   });
 
@@ -219,8 +175,8 @@ describe("attach, end to end", () => {
     const result = await run(inputs);
 
     expect(result.exitCode).toBe(1);
-    expect(errorLines(result).join("\n")).toContain(named);
-    expect(emulator.requests).toEqual([]);
+    expect(errorText(result)).toContain(named);
+    expect(harness.emulator.requests).toEqual([]);
     expect(visibleLog(result)).not.toContain(secrets.deployer);
   });
 });

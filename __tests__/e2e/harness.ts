@@ -1,0 +1,92 @@
+/**
+ * What the end-to-end tests share: an emulator per test seeded with the fixtures' world, and
+ * runs of the committed dist/index.js against it as a runner would make them.
+ */
+import { afterEach, beforeEach } from "vitest";
+import { startEmulator, type Emulator } from "../../emulator/index.ts";
+import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
+import { ids, names, secrets, testSeed } from "../fixtures.ts";
+
+export interface Harness {
+  /** The current test's emulator. */
+  readonly emulator: Emulator;
+  /** Runs the action with the deployer's inputs, overridden by `inputs` (undefined removes one). */
+  run(inputs?: Record<string, string | undefined>): Promise<ActionRun>;
+  /** ARM writes the emulator answered, as `METHOD path`. */
+  armWrites(): string[];
+}
+
+/** Registers the hooks that give each test of the file a fresh emulator. */
+export function useEmulator(): Harness {
+  let emulator: Emulator | undefined;
+  beforeEach(async () => {
+    emulator = await startEmulator({ seed: testSeed() });
+  });
+  afterEach(async () => {
+    await emulator?.close();
+  });
+  const current = (): Emulator => {
+    if (!emulator) throw new Error("no emulator: call useEmulator() at the top of the file");
+    return emulator;
+  };
+  return {
+    get emulator() {
+      return current();
+    },
+    run(inputs = {}) {
+      const { url, caCertPath } = current();
+      const defaults: Record<string, string> = {
+        "resource-group": names.clusterGroup,
+        "cluster-name": names.cluster,
+        "acr-name": names.registry,
+        "subscription-id": ids.subscription,
+        "client-id": ids.deployer.appId,
+        "tenant-id": ids.tenant,
+        "client-secret": secrets.deployer,
+        "resource-manager-endpoint": url,
+        "authority-host": url,
+      };
+      const merged = Object.fromEntries(
+        Object.entries({ ...defaults, ...inputs }).filter(
+          (entry): entry is [string, string] => entry[1] !== undefined,
+        ),
+      );
+      return runAction({ inputs: merged, env: { NODE_EXTRA_CA_CERTS: caCertPath } });
+    },
+    armWrites() {
+      return current()
+        .requests.filter((r) => r.service === "arm" && r.method !== "GET")
+        .map((r) => `${r.method} ${r.path}`);
+    },
+  };
+}
+
+/** What a runner shows: it consumes `::add-mask::` commands instead of printing them. */
+export function visibleLog(result: ActionRun): string {
+  const lines = `${result.stdout}\n${result.stderr}`.split("\n");
+  return lines.filter((line) => !line.startsWith("::add-mask::")).join("\n");
+}
+
+/** The step's `::error::` lines, decoded as the runner shows them. */
+export function errorText(result: ActionRun): string {
+  return result.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("::error::"))
+    .map((line) =>
+      line
+        .slice("::error::".length)
+        .replaceAll("%0A", "\n")
+        .replaceAll("%0D", "\r")
+        .replaceAll("%25", "%"),
+    )
+    .join("\n");
+}
+
+/** The step's `::warning::` lines, decoded. */
+export function warningText(result: ActionRun): string {
+  return result.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("::warning::"))
+    .map((line) => line.slice("::warning::".length).replaceAll("%0A", "\n").replaceAll("%25", "%"))
+    .join("\n");
+}
