@@ -1,8 +1,7 @@
 import * as core from "@actions/core";
-import { armScope } from "./auth/cloud.ts";
-import { createCredential } from "./auth/credential.ts";
+import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
-import { toSignInError } from "./azure/errors.ts";
+import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./azure/ports.ts";
 import { ActionError, describeFailure } from "./errors.ts";
 import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
@@ -18,27 +17,31 @@ const USER_AGENT = "aks-attach-acr/0.1";
 export async function run(): Promise<void> {
   try {
     const settings = await core.group("Reading inputs", async () => readSettings());
+    const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
-    const scope = armScope(settings.cloud);
-    const credential = createCredential(settings.signIn, settings.cloud, core.setSecret);
+    const session = await core.group("Signing in", () =>
+      signIn(settings.signIn, {
+        getIdToken: (audience) => core.getIDToken(audience),
+        mask: (secret) => core.setSecret(secret),
+        log: core,
+        signal: deadline,
+      }),
+    );
 
-    await core.group("Signing in", async () => {
-      try {
-        await credential.getToken(scope, { abortSignal: deadline });
-      } catch (error) {
-        throw toSignInError(error, settings.cloud.authorityHost);
-      }
-      core.info(`Signed in to tenant ${settings.signIn.tenantId} as ${settings.signIn.clientId}.`);
-    });
-
+    const budget = {
+      deadline: started + settings.timeoutSeconds * 1000,
+      signal: deadline,
+      clock: systemClock,
+    };
     const ports = createAzurePorts(
       {
-        credential,
-        endpoint: settings.cloud.resourceManagerEndpoint,
-        scope,
+        credential: session.credential,
+        endpoint: session.cloud.resourceManagerEndpoint,
+        scope: session.scope,
         userAgent: USER_AGENT,
+        budget,
       },
-      settings.subscriptionId,
+      session.subscriptionId,
     );
     await runMode(settings, ports, { signal: deadline, log: core });
   } catch (error) {

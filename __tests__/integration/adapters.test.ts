@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../emulator/index.ts";
 import { createCredential } from "../../src/auth/credential.ts";
 import { createAzurePorts } from "../../src/azure/clients.ts";
+import { systemClock } from "../../src/azure/retry.ts";
 import type { AzurePorts } from "../../src/azure/ports.ts";
 import { ActionError } from "../../src/errors.ts";
 import { ACR_PULL, ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
@@ -23,7 +24,13 @@ function portsFor(appId: string, secret: string): AzurePorts {
     () => undefined,
   );
   return createAzurePorts(
-    { credential, endpoint: emulator.url, scope: `${emulator.url}/.default`, userAgent: "test" },
+    {
+      credential,
+      endpoint: emulator.url,
+      scope: `${emulator.url}/.default`,
+      userAgent: "test",
+      budget: { deadline: Date.now() + 30_000, signal, clock: systemClock },
+    },
     ids.subscription,
   );
 }

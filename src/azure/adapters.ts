@@ -17,12 +17,13 @@ import type {
   RoleDefinitionPort,
 } from "./ports.ts";
 import { splitArmId } from "./resource-id.ts";
+import { backoffMs, type RetryBudget } from "./retry.ts";
 
 type ManagedClusters = Pick<ContainerServiceClient["managedClusters"], "get">;
 type Registries = Pick<ContainerRegistryManagementClient["registries"], "get" | "list">;
 type RoleAssignments = Pick<
   AuthorizationManagementClient["roleAssignments"],
-  "create" | "listForScope" | "deleteById"
+  "create" | "listForScope" | "deleteById" | "getById"
 >;
 type RoleDefinitions = Pick<AuthorizationManagementClient["roleDefinitions"], "getById" | "list">;
 
@@ -176,7 +177,30 @@ function sdkScope(scope: string): string {
   return scope.replace(/^\/+/, "");
 }
 
-export function createRoleAssignmentPort(roleAssignments: RoleAssignments): RoleAssignmentPort {
+/**
+ * Reads a just-created assignment back until ARM serves it, so success is only reported for an
+ * assignment that can be seen (a read right after a write can miss it for a moment).
+ */
+async function confirmReadable(
+  roleAssignments: RoleAssignments,
+  id: string,
+  budget: RetryBudget,
+): Promise<SdkRoleAssignment> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await roleAssignments.getById(sdkScope(id), { abortSignal: budget.signal });
+    } catch (error) {
+      const wait = backoffMs(attempt, budget.clock.random());
+      if (statusOf(error) !== 404 || budget.clock.now() + wait >= budget.deadline) throw error;
+      await budget.clock.sleep(wait, budget.signal);
+    }
+  }
+}
+
+export function createRoleAssignmentPort(
+  roleAssignments: RoleAssignments,
+  budget: RetryBudget,
+): RoleAssignmentPort {
   return {
     async listForPrincipal(scope, principalId, { signal }: CallOptions) {
       try {
@@ -208,7 +232,11 @@ export function createRoleAssignmentPort(roleAssignments: RoleAssignments): Role
           },
           { abortSignal: signal },
         );
-        return { created: toRoleAssignment(created) };
+        return {
+          created: toRoleAssignment(
+            await confirmReadable(roleAssignments, created.id ?? "", budget),
+          ),
+        };
       } catch (error) {
         if (errorCode(error) === "RoleAssignmentExists") {
           const name = existingAssignmentName(error instanceof Error ? error.message : "");

@@ -10,6 +10,7 @@ import {
 } from "./adapters.ts";
 import { createDirectoryPort, graphEndpointFor } from "./graph.ts";
 import type { AzurePorts } from "./ports.ts";
+import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 
 export interface ArmConnection {
   readonly credential: TokenCredential;
@@ -19,6 +20,8 @@ export interface ArmConnection {
   readonly scope: string;
   /** Identifies the action in ARM's logs. */
   readonly userAgent: string;
+  /** The run's deadline: every request's retries stay within it. */
+  readonly budget: RetryBudget;
 }
 
 /**
@@ -26,9 +29,19 @@ export interface ArmConnection {
  * to match (the SDKs' own defaults assume the public cloud).
  */
 export function createAzurePorts(connection: ArmConnection, subscriptionId: string): AzurePorts {
-  const { credential, endpoint, scope, userAgent } = connection;
+  const { credential, endpoint, scope, userAgent, budget } = connection;
   const userAgentOptions = { userAgentPrefix: userAgent };
-  const modularOptions = { endpoint, credentials: { scopes: [scope] }, userAgentOptions };
+  // The SDKs' own retries know nothing of the deadline: ours replace them.
+  const retries = {
+    retryOptions: { maxRetries: 0 },
+    additionalPolicies: [{ policy: reliabilityPolicy(budget), position: "perCall" as const }],
+  };
+  const modularOptions = {
+    endpoint,
+    credentials: { scopes: [scope] },
+    userAgentOptions,
+    ...retries,
+  };
   const registryClients = new Map<string, ContainerRegistryManagementClient>();
   const registriesFor = (subscription: string) => {
     let client = registryClients.get(subscription);
@@ -42,13 +55,19 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
     endpoint,
     credentialScopes: [scope],
     userAgentOptions,
+    ...retries,
   });
   const containerService = new ContainerServiceClient(credential, subscriptionId, modularOptions);
   return {
     clusters: createClusterPort(containerService.managedClusters, subscriptionId),
     registries: createRegistryPort(registriesFor, subscriptionId),
-    roleAssignments: createRoleAssignmentPort(authorization.roleAssignments),
+    roleAssignments: createRoleAssignmentPort(authorization.roleAssignments, budget),
     roleDefinitions: createRoleDefinitionPort(authorization.roleDefinitions),
-    directory: createDirectoryPort({ credential, endpoint: graphEndpointFor(endpoint), userAgent }),
+    directory: createDirectoryPort({
+      credential,
+      endpoint: graphEndpointFor(endpoint),
+      userAgent,
+      budget,
+    }),
   };
 }

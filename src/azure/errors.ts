@@ -1,4 +1,5 @@
 import { ActionError } from "../errors.ts";
+import { BuiltInRoles } from "./roles.ts";
 
 /** What was being done when Azure answered with an error, for the message and the remedy. */
 export interface FailureContext {
@@ -33,22 +34,51 @@ export function statusOf(error: unknown): number | undefined {
 
 type Remedy = (context: FailureContext, error: RestErrorLike) => string;
 
-const signedInPrincipal = "<client-id of the signed-in principal>";
+/** ARM names the caller in a 403: "The client '{id}' with object id '{id}' does not have ...". */
+function callerObjectId(message: string): string | undefined {
+  return /with object id '([0-9a-f-]{36})'/i.exec(message)?.[1];
+}
+
+function assigneeOf(error: RestErrorLike): string {
+  const objectId = callerObjectId(error.message);
+  return objectId
+    ? `--assignee-object-id ${objectId} --assignee-principal-type ServicePrincipal`
+    : `--assignee <client id of the signed-in principal>`;
+}
+
+/**
+ * Constrained delegation: may create and delete assignments of the pull roles only, and only for
+ * service principals (the kubelet identity is one). The syntax is Azure ABAC condition v2.0.
+ */
+export function pullRoleDelegationCondition(): string {
+  const roles = [BuiltInRoles.AcrPull.guid, BuiltInRoles.RepositoryReader.guid].join(", ");
+  const allowed = (source: "Request" | "Resource") =>
+    `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${roles}} ` +
+    `AND @${source}[Microsoft.Authorization/roleAssignments:PrincipalType] StringEqualsIgnoreCase 'ServicePrincipal'`;
+  return (
+    `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${allowed("Request")})) AND ` +
+    `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (${allowed("Resource")}))`
+  );
+}
 
 /** Remedies by ARM error code. Codes not listed get the generic text below. */
 const REMEDIES: Readonly<Record<string, Remedy>> = {
-  AuthorizationFailed: ({ scope, permission }) => {
+  AuthorizationFailed: ({ scope, permission }, error) => {
+    const assignee = assigneeOf(error);
     if (permission?.startsWith("Microsoft.Authorization/roleAssignments/")) {
       return (
-        `The signed-in principal needs '${permission}' on ${scope}. Grant it, for example:\n` +
-        `  az role assignment create --assignee ${signedInPrincipal} ` +
-        `--role "User Access Administrator" --scope ${scope}`
+        `The signed-in principal needs '${permission}' on ${scope}. Either grant it ` +
+        `User Access Administrator there:\n` +
+        `  az role assignment create ${assignee} --role "User Access Administrator" --scope ${scope}\n` +
+        `or, least privilege, Role Based Access Control Administrator limited to assigning the ` +
+        `pull roles to service principals:\n` +
+        `  az role assignment create ${assignee} --role "Role Based Access Control Administrator" ` +
+        `--scope ${scope} --condition-version 2.0 --condition "${pullRoleDelegationCondition()}"`
       );
     }
     return (
       `The signed-in principal needs '${permission ?? "read access"}' on ${scope}, e.g. the ` +
-      `Reader role:\n  az role assignment create --assignee ${signedInPrincipal} --role Reader ` +
-      `--scope ${scope}`
+      `Reader role:\n  az role assignment create ${assignee} --role Reader --scope ${scope}`
     );
   },
   ResourceNotFound: ({ scope }) =>
@@ -67,8 +97,19 @@ const REMEDIES: Readonly<Record<string, Remedy>> = {
   InvalidAuthenticationTokenTenant: () =>
     `Check 'tenant-id': the subscription belongs to another tenant.`,
   PrincipalNotFound: () =>
-    `The cluster's identity is not known to Entra ID yet (new identities take a few minutes to ` +
-    `replicate). Re-run the job in a few minutes.`,
+    `The cluster's identity is still not known to Entra ID after retrying until the deadline ` +
+    `(new identities can take minutes to replicate). Raise 'timeout-seconds' or re-run later.`,
+  InvalidPrincipalId: () =>
+    `The principal id is not a valid object id: the cluster's identity may be misconfigured ` +
+    `(az aks show --query identityProfile).`,
+  RoleDefinitionDoesNotExist: () =>
+    `Check 'role': the role definition does not exist in this subscription.`,
+  RoleAssignmentUpdateNotPermitted: () =>
+    `An assignment with the same name grants something else: delete it, or report this as a bug.`,
+  TooManyRequests: () => `Azure throttled the requests until the deadline: re-run the job later.`,
+  InternalServerError: () =>
+    `Azure failed; the request was retried until the deadline. Re-run later.`,
+  ServiceUnavailable: () => `Azure was unavailable until the deadline. Re-run the job later.`,
   RoleAssignmentLimitExceeded: () =>
     `The subscription has reached its role assignment limit (4000). Remove unused assignments ` +
     `or grant the role to a group.`,

@@ -9,6 +9,7 @@ import {
 import type { TokenCredential } from "@azure/identity";
 import { ActionError } from "../errors.ts";
 import type { DirectoryPort } from "./ports.ts";
+import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 
 /** Microsoft Graph per ARM endpoint; a private cloud or the emulator serves both on one host. */
 const GRAPH_BY_ARM_HOST: Readonly<Record<string, string>> = {
@@ -27,6 +28,7 @@ export interface GraphConnection {
   /** e.g. `https://graph.microsoft.com`. */
   readonly endpoint: string;
   readonly userAgent: string;
+  readonly budget: RetryBudget;
 }
 
 interface GraphErrorBody {
@@ -44,7 +46,9 @@ export function createDirectoryPort(
 ): DirectoryPort {
   const pipeline: Pipeline = createPipelineFromOptions({
     userAgentOptions: { userAgentPrefix: connection.userAgent },
+    retryOptions: { maxRetries: 0 },
   });
+  pipeline.addPolicy(reliabilityPolicy(connection.budget));
   pipeline.addPolicy(
     bearerTokenAuthenticationPolicy({
       credential: connection.credential,

@@ -1,0 +1,218 @@
+/**
+ * The retry policy with a virtual clock: no real sleeping. `next` stands in for the rest of the
+ * pipeline and answers from a script of responses or errors.
+ */
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  RestError,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
+import { describe, expect, it } from "vitest";
+import {
+  backoffMs,
+  reliabilityPolicy,
+  retryAfterMs,
+  type RetryClock,
+} from "../../src/azure/retry.ts";
+import { ActionError } from "../../src/errors.ts";
+
+class VirtualClock implements RetryClock {
+  time = 1_000_000;
+  readonly sleeps: number[] = [];
+  now() {
+    return this.time;
+  }
+  random() {
+    return 0.5;
+  }
+  async sleep(ms: number, signal: AbortSignal) {
+    if (signal.aborted) throw signal.reason;
+    this.sleeps.push(ms);
+    this.time += ms;
+  }
+}
+
+type Step = { status: number; headers?: Record<string, string>; body?: unknown } | Error;
+
+function harness(steps: Step[], budgetMs = 60_000, method = "GET", path = "/subscriptions/s/x") {
+  const clock = new VirtualClock();
+  const controller = new AbortController();
+  const policy = reliabilityPolicy({
+    clock,
+    deadline: clock.time + budgetMs,
+    signal: controller.signal,
+  });
+  const request = createPipelineRequest({
+    url: `https://arm.test${path}`,
+    method: method as "GET",
+  });
+  let calls = 0;
+  const send = () =>
+    policy.sendRequest(request, async (req) => {
+      const step = steps[Math.min(calls++, steps.length - 1)]!;
+      clock.time += 10;
+      if (step instanceof Error) throw step;
+      return {
+        request: req,
+        status: step.status,
+        headers: createHttpHeaders(step.headers),
+        bodyAsText: step.body === undefined ? undefined : JSON.stringify(step.body),
+      } satisfies PipelineResponse;
+    });
+  return { clock, controller, request, send, calls: () => calls };
+}
+
+const principalNotFound = {
+  status: 400,
+  body: {
+    error: { code: "PrincipalNotFound", message: "Principal abc does not exist in the directory." },
+  },
+};
+
+describe("backoffMs", () => {
+  it.each([
+    [0, 0, 250],
+    [0, 0.999, 500],
+    [1, 0, 500],
+    [3, 0.5, 3000],
+    [10, 0.999, 14_993],
+    [30, 0, 7500],
+  ])("attempt %i with jitter %f waits %i ms", (attempt, random, expected) => {
+    expect(backoffMs(attempt, random)).toBe(expected);
+  });
+});
+
+describe("retryAfterMs", () => {
+  const now = Date.parse("2026-11-28T12:00:00Z");
+  it.each([
+    [{ "retry-after": "7" }, 7000],
+    [{ "retry-after": "0" }, 0],
+    [{ "retry-after": "Sat, 28 Nov 2026 12:00:30 GMT" }, 30_000],
+    [{ "retry-after": "Sat, 28 Nov 2026 11:00:00 GMT" }, 0],
+    [{ "retry-after-ms": "1500" }, 1500],
+    [{ "x-ms-retry-after-ms": "250" }, 250],
+    [{ "retry-after": "soon" }, undefined],
+    [{}, undefined],
+  ])("reads %j as %s", (headers, expected) => {
+    expect(retryAfterMs(createHttpHeaders(headers), now)).toBe(expected);
+  });
+});
+
+describe("reliabilityPolicy", () => {
+  it.each([
+    ["429 without Retry-After", { status: 429 }],
+    ["500", { status: 500 }],
+    ["503", { status: 503 }],
+    ["a reset connection", new RestError("socket hang up", { code: "ECONNRESET" })],
+    ["an attempt that timed out", Object.assign(new Error("aborted"), { name: "AbortError" })],
+  ])("retries %s with backoff, then succeeds", async (_, failure) => {
+    const run = harness([failure as Step, failure as Step, { status: 200 }]);
+
+    const response = await run.send();
+
+    expect(response.status).toBe(200);
+    expect(run.calls()).toBe(3);
+    expect(run.clock.sleeps).toEqual([backoffMs(0, 0.5), backoffMs(1, 0.5)]);
+  });
+
+  it("waits as long as Retry-After says, in seconds or as a date", async () => {
+    const date = new Date(1_000_000 + 10 + 4000).toUTCString();
+    const run = harness([
+      { status: 429, headers: { "retry-after": "2" } },
+      { status: 503, headers: { "retry-after": date } },
+      { status: 200 },
+    ]);
+
+    await run.send();
+
+    expect(run.clock.sleeps[0]).toBe(2000);
+    // HTTP dates have whole seconds: the wait is what is left of them.
+    expect(run.clock.sleeps[1]).toBeGreaterThan(0);
+    expect(run.clock.sleeps[1]).toBeLessThanOrEqual(4000);
+  });
+
+  it("ends at once, saying so, when Retry-After is longer than the time left", async () => {
+    const run = harness([{ status: 429, headers: { "retry-after": "120" } }], 30_000);
+
+    await expect(run.send()).rejects.toThrow(/wait 120 s.*only 29 s of timeout-seconds remain/);
+    expect(run.clock.sleeps).toEqual([]);
+  });
+
+  it("retries PrincipalNotFound on a role assignment write", async () => {
+    const path = "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a";
+    const run = harness(
+      [principalNotFound, principalNotFound, { status: 201 }],
+      60_000,
+      "PUT",
+      path,
+    );
+
+    const response = await run.send();
+
+    expect(response.status).toBe(201);
+    expect(run.calls()).toBe(3);
+  });
+
+  it.each([
+    ["403", { status: 403 }, "GET", "/x"],
+    ["404", { status: 404 }, "GET", "/x"],
+    ["409", { status: 409 }, "PUT", "/providers/Microsoft.Authorization/roleAssignments/a"],
+    [
+      "a bad request",
+      { status: 400, body: { error: { code: "InvalidPrincipalId" } } },
+      "PUT",
+      "/providers/Microsoft.Authorization/roleAssignments/a",
+    ],
+    ["PrincipalNotFound on a read", principalNotFound, "GET", "/x"],
+  ])("fails fast on %s", async (_, step, method, path) => {
+    const run = harness([step as Step, { status: 200 }], 60_000, method, path);
+
+    const response = await run.send();
+
+    expect(response.status).toBe((step as { status: number }).status);
+    expect(run.calls()).toBe(1);
+  });
+
+  it("does not retry an error it does not know", async () => {
+    const run = harness([new TypeError("bug"), { status: 200 }]);
+
+    await expect(run.send()).rejects.toThrow(TypeError);
+    expect(run.calls()).toBe(1);
+  });
+
+  it("hands back the last failure when the next wait would pass the deadline", async () => {
+    const run = harness([{ status: 503 }], 1000);
+
+    const response = await run.send();
+
+    expect(response.status).toBe(503);
+    expect(run.clock.time).toBeLessThan(1_000_000 + 1000);
+  });
+
+  it("names the pending request when the deadline passes during a failure", async () => {
+    const run = harness([new RestError("reset", { code: "ECONNRESET" })], 300);
+
+    const failure = await run.send().catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(ActionError);
+    expect((failure as ActionError).message).toMatch(
+      /Ran out of time.*GET \/subscriptions\/s\/x was still pending/,
+    );
+  });
+
+  it("gives each attempt a third of the time left", async () => {
+    const run = harness([{ status: 200 }], 30_000);
+
+    await run.send();
+
+    expect(run.request.timeout).toBe(10_000);
+  });
+
+  it("stops when the run is cancelled", async () => {
+    const run = harness([{ status: 500 }, { status: 200 }]);
+    run.controller.abort();
+
+    await expect(run.send()).rejects.toThrow(/Ran out of time/);
+  });
+});

@@ -1,0 +1,166 @@
+import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
+import { ActionError } from "../errors.ts";
+
+/**
+ * Retries for every ARM and Graph request, in place of the SDKs' own, because only this policy
+ * knows the run's deadline: it never sleeps past `timeout-seconds`, and it says so when Azure
+ * asks it to wait longer than the time left.
+ *
+ * Retried: 429 and 5xx (honouring Retry-After), dropped connections, an attempt that takes too
+ * long, and `PrincipalNotFound` on a role assignment write (a new identity takes a while to
+ * replicate through Entra ID). Everything else (403, 404, other 400s, 409) fails at once.
+ */
+
+export interface RetryClock {
+  now(): number;
+  /** Resolves after `ms`, or rejects when `signal` aborts first. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** In [0, 1): spreads concurrent runs' retries apart. */
+  random(): number;
+}
+
+export const systemClock: RetryClock = {
+  now: () => Date.now(),
+  random: () => Math.random(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+export interface RetryBudget {
+  /** Epoch milliseconds after which nothing more is tried. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+  readonly clock: RetryClock;
+}
+
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 15_000;
+/** No single attempt may use more than this share of the whole budget, so one retry fits. */
+const ATTEMPT_SHARE = 1 / 3;
+const MAX_ATTEMPT_MS = 60_000;
+
+/** Capped exponential backoff with jitter: attempt 0 waits 250-500 ms, then doubling, to 15 s. */
+export function backoffMs(attempt: number, random: number): number {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+/** `Retry-After` in seconds or as an HTTP date, or Azure's millisecond variants. */
+export function retryAfterMs(headers: { get(name: string): string | undefined }, now: number) {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = Number(headers.get(name));
+    if (headers.get(name) !== undefined && Number.isFinite(value) && value >= 0) return value;
+  }
+  const value = headers.get("retry-after");
+  if (value === undefined || value.trim() === "") return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Why a response deserves another try, or undefined when it does not. */
+export function retryReason(
+  request: PipelineRequest,
+  response: PipelineResponse,
+): string | undefined {
+  const { status } = response;
+  if (status === 429) return "throttled (429)";
+  if (status >= 500 && status !== 501 && status !== 505) return `server error (${status})`;
+  if (
+    status === 400 &&
+    request.method === "PUT" &&
+    /\/roleAssignments\//i.test(request.url) &&
+    /"code"\s*:\s*"PrincipalNotFound"/.test(response.bodyAsText ?? "")
+  ) {
+    return "the identity is not yet known to Entra ID (PrincipalNotFound)";
+  }
+  return undefined;
+}
+
+function describeRequest(request: PipelineRequest): string {
+  const url = new URL(request.url);
+  return `${request.method} ${url.pathname}`;
+}
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return (
+    error.name === "AbortError" ||
+    (error.name === "RestError" &&
+      (code === "REQUEST_SEND_ERROR" ||
+        code === "ECONNRESET" ||
+        code === "ECONNREFUSED" ||
+        code === "ETIMEDOUT" ||
+        code === "EPIPE" ||
+        code === "ENOTFOUND" ||
+        code === "EAI_AGAIN"))
+  );
+}
+
+function outOfTime(what: string, request: PipelineRequest, cause?: unknown): ActionError {
+  return new ActionError(
+    `Ran out of time (timeout-seconds) while ${what}: ${describeRequest(request)} was still pending.`,
+    { remedy: "Raise 'timeout-seconds', or re-run the job when Azure is less busy.", cause },
+  );
+}
+
+export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
+  const { clock, deadline, signal } = budget;
+  return {
+    name: "aksAttachAcrRetry",
+    async sendRequest(request, next) {
+      for (let attempt = 0; ; attempt++) {
+        const left = deadline - clock.now();
+        if (left <= 0 || signal.aborted) throw outOfTime("waiting for Azure", request);
+        request.timeout = Math.max(1, Math.min(MAX_ATTEMPT_MS, Math.ceil(left * ATTEMPT_SHARE)));
+        let reason: string;
+        let waitMs: number;
+        try {
+          const response = await next(request);
+          const why = retryReason(request, response);
+          if (why === undefined) return response;
+          reason = why;
+          const asked = retryAfterMs(response.headers, clock.now());
+          waitMs = asked ?? backoffMs(attempt, clock.random());
+          if (asked !== undefined && asked > deadline - clock.now()) {
+            throw new ActionError(
+              `Azure asked to wait ${Math.ceil(asked / 1000)} s before retrying ` +
+                `${describeRequest(request)} (${why}), but only ` +
+                `${Math.max(0, Math.floor((deadline - clock.now()) / 1000))} s of timeout-seconds remain.`,
+              { remedy: "Re-run the job later, or raise 'timeout-seconds'." },
+            );
+          }
+          if (clock.now() + waitMs >= deadline) return response;
+        } catch (error) {
+          if (error instanceof ActionError) throw error;
+          if (signal.aborted) throw outOfTime("waiting for Azure", request, error);
+          if (!isTransient(error)) throw error;
+          reason =
+            error instanceof Error && error.name === "AbortError"
+              ? "no answer in time"
+              : "connection failed";
+          waitMs = backoffMs(attempt, clock.random());
+          if (clock.now() + waitMs >= deadline)
+            throw outOfTime(`retrying (${reason})`, request, error);
+        }
+        try {
+          await clock.sleep(waitMs, signal);
+        } catch (error) {
+          throw outOfTime(`waiting to retry (${reason})`, request, error);
+        }
+      }
+    },
+  };
+}
