@@ -174,6 +174,28 @@ describe("reliabilityPolicy", () => {
     expect(run.calls()).toBe(1);
   });
 
+  it("judges an error status that a client's deserializer threw as a RestError", async () => {
+    const throttled = (request: ReturnType<typeof createPipelineRequest>) =>
+      new RestError("throttled", {
+        statusCode: 429,
+        response: { request, status: 429, headers: createHttpHeaders({ "retry-after": "3" }) },
+      });
+    const run = harness([]);
+    const failure = throttled(run.request);
+    const retried = harness([failure, { status: 200 }]);
+    const refused = harness([
+      new RestError("forbidden", {
+        statusCode: 403,
+        response: { request: run.request, status: 403, headers: createHttpHeaders() },
+      }),
+    ]);
+
+    await expect(retried.send()).resolves.toMatchObject({ status: 200 });
+    expect(retried.clock.sleeps).toEqual([3000]);
+    await expect(refused.send()).rejects.toThrow("forbidden");
+    expect(refused.calls()).toBe(1);
+  });
+
   it("does not retry an error it does not know", async () => {
     const run = harness([new TypeError("bug"), { status: 200 }]);
 

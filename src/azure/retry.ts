@@ -127,10 +127,24 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
         request.timeout = Math.max(1, Math.min(MAX_ATTEMPT_MS, Math.ceil(left * ATTEMPT_SHARE)));
         let reason: string;
         let waitMs: number;
+        // Some SDK clients turn an error status into a thrown RestError further down the
+        // pipeline: judge its response the same way as a returned one.
+        let response: PipelineResponse | undefined;
+        let thrown: unknown;
         try {
-          const response = await next(request);
+          response = await next(request);
+        } catch (error) {
+          if (error instanceof ActionError) throw error;
+          thrown = error;
+          response = (error as { response?: PipelineResponse }).response;
+          if (signal.aborted) throw outOfTime("waiting for Azure", request, error);
+        }
+        if (response) {
           const why = retryReason(request, response);
-          if (why === undefined) return response;
+          if (why === undefined) {
+            if (thrown !== undefined) throw thrown;
+            return response;
+          }
           reason = why;
           const asked = retryAfterMs(response.headers, clock.now());
           waitMs = asked ?? backoffMs(attempt, clock.random());
@@ -139,21 +153,23 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
               `Azure asked to wait ${Math.ceil(asked / 1000)} s before retrying ` +
                 `${describeRequest(request)} (${why}), but only ` +
                 `${Math.max(0, Math.floor((deadline - clock.now()) / 1000))} s of timeout-seconds remain.`,
-              { remedy: "Re-run the job later, or raise 'timeout-seconds'." },
+              { remedy: "Re-run the job later, or raise 'timeout-seconds'.", cause: thrown },
             );
           }
-          if (clock.now() + waitMs >= deadline) return response;
-        } catch (error) {
-          if (error instanceof ActionError) throw error;
-          if (signal.aborted) throw outOfTime("waiting for Azure", request, error);
-          if (!isTransient(error)) throw error;
+          if (clock.now() + waitMs >= deadline) {
+            if (thrown !== undefined) throw thrown;
+            return response;
+          }
+        } else {
+          if (!isTransient(thrown)) throw thrown;
           reason =
-            error instanceof Error && error.name === "AbortError"
+            thrown instanceof Error && thrown.name === "AbortError"
               ? "no answer in time"
               : "connection failed";
           waitMs = backoffMs(attempt, clock.random());
-          if (clock.now() + waitMs >= deadline)
-            throw outOfTime(`retrying (${reason})`, request, error);
+          if (clock.now() + waitMs >= deadline) {
+            throw outOfTime(`retrying (${reason})`, request, thrown);
+          }
         }
         try {
           await clock.sleep(waitMs, signal);
