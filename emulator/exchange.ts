@@ -1,7 +1,16 @@
 import type { IncomingHttpHeaders } from "node:http";
 
 /** Which stand-in answered a request. */
-export type ServiceName = "arm" | "login" | "graph";
+export type ServiceName =
+  | "arm"
+  | "login"
+  | "graph"
+  /** GitHub Actions' OIDC token endpoint and issuer. */
+  | "github"
+  /** A managed identity endpoint (IMDS or App Service style). */
+  | "identity"
+  /** ARM's cloud metadata endpoint. */
+  | "metadata";
 
 /** One request as the services see it: the body already read, the path already split. */
 export interface EmulatorRequest {

@@ -1,10 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ArmContext } from "./arm-context.ts";
 import { FaultQueue, type Fault } from "./faults.ts";
+import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
+import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
 import { loadSeed, validateSeed, type Seed } from "./seed.ts";
 import { createEmulatorServer, type RequestLogEntry } from "./server.ts";
 import {
@@ -21,6 +24,14 @@ export type { RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
 export type { RoleAssignmentInput } from "./state.ts";
 export { loadSeed } from "./seed.ts";
+export { startProxy, type Proxy } from "./proxy.ts";
+
+/**
+ * A host name the emulator's certificate covers but no resolver knows: only a proxy (proxy.ts)
+ * can reach it. GitHub's token endpoint is served under it too, because @actions/core never
+ * sends loopback addresses through a proxy, and a proxy test must see that request.
+ */
+export const PROXY_ONLY_HOST = "pipelines.actions.localhost";
 
 /** The seed `npm run emulator` and `startEmulator()` use when given none. */
 export const DEMO_SEED_PATH = fileURLToPath(new URL("./seeds/demo.json", import.meta.url));
@@ -58,6 +69,14 @@ export interface Emulator {
   readonly seed: Seed;
   /** Every request so far, in arrival order. */
   readonly requests: readonly RequestLogEntry[];
+  /** Every TLS connection accepted: who connected, and the host name it asked for (SNI). */
+  readonly connections: readonly ConnectionLogEntry[];
+  /** GitHub Actions' OIDC side: what a job with `id-token: write` has in its environment. */
+  readonly github: GitHubEndpoints;
+  /** The runner machine's managed identity endpoints (see managed-identity.ts). */
+  readonly managedIdentity: ManagedIdentityEndpoints;
+  /** Every access token and GitHub ID token issued so far. */
+  issuedTokens(): string[];
   roleAssignments(): RoleAssignmentView[];
   /** Creates an assignment directly (no caller, no RBAC check), as a seed would. */
   addRoleAssignment(assignment: RoleAssignmentInput): RoleAssignmentView;
@@ -68,12 +87,42 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+export interface ConnectionLogEntry {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The TLS server name the client asked for, if any. */
+  readonly servername: string | undefined;
+}
+
+export interface GitHubEndpoints {
+  /** `ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub's has a query, so clients append `&audience=`). */
+  readonly requestUrl: string;
+  /** The same endpoint under a host only a proxy can reach (see PROXY_ONLY_HOST). */
+  readonly requestUrlViaProxy: string;
+  /** `ACTIONS_ID_TOKEN_REQUEST_TOKEN`. */
+  readonly requestToken: string;
+  /** The `iss` of the tokens, what federated credentials name by default. */
+  readonly issuer: string;
+  /** The `sub` of the tokens, from the seed's `github` run. */
+  readonly subject: string;
+}
+
+export interface ManagedIdentityEndpoints {
+  /** For `AZURE_POD_IDENTITY_AUTHORITY_HOST`: IMDS at `{host}/metadata/identity/oauth2/token`. */
+  readonly imdsHost: string;
+  /** App Service style `IDENTITY_ENDPOINT` ... */
+  readonly identityEndpoint: string;
+  /** ... and its `IDENTITY_HEADER`. */
+  readonly identityHeader: string;
+}
+
 const DEFAULT_PAGE_SIZE = 100;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const seed = await resolveSeed(options.seed);
-  const state = new EmulatorState(seed);
-  const certificates = createServerCertificates();
+  const state = new EmulatorState(withManagedIdentitiesAsPrincipals(seed));
+  const identities = new Identities(seed);
+  const certificates = createServerCertificates(["localhost", PROXY_ONLY_HOST]);
   const faults = new FaultQueue();
   const log: RequestLogEntry[] = [];
   // The base URL is known once the port is; handlers read the context per request.
@@ -87,9 +136,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     cert: certificates.serverCertPem,
     key: certificates.serverKeyPem,
     context,
+    identities,
     faults,
     log,
     onRequest: options.onRequest,
+  });
+  const connections: ConnectionLogEntry[] = [];
+  server.on("secureConnection", (socket: TLSSocket) => {
+    connections.push({
+      remoteAddress: socket.remoteAddress ?? "",
+      remotePort: socket.remotePort ?? 0,
+      servername: typeof socket.servername === "string" ? socket.servername : undefined,
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -108,12 +166,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     caCertPath,
     seed,
     requests: log,
+    connections,
+    github: {
+      requestUrl: `${context.baseUrl}${GITHUB_TOKEN_REQUEST_PATH}?api-version=2.0`,
+      requestUrlViaProxy: `https://${PROXY_ONLY_HOST}:${port}${GITHUB_TOKEN_REQUEST_PATH}?api-version=2.0`,
+      requestToken: identities.github.requestToken,
+      issuer: identities.github.issuer(context.baseUrl),
+      subject: identities.github.subject(),
+    },
+    managedIdentity: {
+      imdsHost: context.baseUrl,
+      identityEndpoint: `${context.baseUrl}/msi/token`,
+      identityHeader: identities.identityHeader,
+    },
+    issuedTokens: () => [...context.tokens.issued, ...identities.github.issued],
     roleAssignments: () => state.roleAssignments().map((assignment) => view(state, assignment)),
     addRoleAssignment: (assignment) => view(state, state.addRoleAssignment(assignment, null)),
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     clearRequests: () => {
       log.length = 0;
+      connections.length = 0;
     },
     close: () => {
       closed ??= (async () => {

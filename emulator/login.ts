@@ -5,6 +5,8 @@ import {
   type EmulatorRequest,
   type EmulatorResponse,
 } from "./exchange.ts";
+import type { IdTokenClaims } from "./github-oidc.ts";
+import type { Identities } from "./identities.ts";
 import type { DirectoryPrincipal, EmulatorState } from "./state.ts";
 import type { TokenAuthority } from "./tokens.ts";
 
@@ -14,7 +16,14 @@ export interface LoginContext {
   readonly tokens: TokenAuthority;
   /** `https://127.0.0.1:<port>`, the authority host. */
   readonly baseUrl: string;
+  /** Federated credentials and the GitHub issuer whose tokens they trust. */
+  readonly identities: Identities;
 }
+
+/** RFC 7523's client assertion type, the only one Entra ID takes. */
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** How far Entra ID lets an assertion's times drift (observed: a few minutes). */
+const ASSERTION_CLOCK_SKEW_SECONDS = 300;
 
 /** Entra ID issues app tokens for an hour, less the second MSAL expects it to shave off. */
 const TOKEN_LIFETIME_SECONDS = 3599;
@@ -22,6 +31,7 @@ const TOKEN_LIFETIME_SECONDS = 3599;
 const LOGIN_SECOND_SEGMENTS = new Set(["oauth2", "v2.0", "discovery"]);
 
 export function isLoginPath(segments: readonly string[]): boolean {
+  if (segments[0]?.toLowerCase() === "adfs") return true;
   return segments.length >= 2 && LOGIN_SECOND_SEGMENTS.has(segments[1].toLowerCase());
 }
 
@@ -37,6 +47,7 @@ export function handleLogin(request: EmulatorRequest, context: LoginContext): Em
   if (tenant.toLowerCase() === "common" && route === "discovery/instance") {
     return jsonResponse(200, instanceDiscovery(request, context), echo);
   }
+  if (tenant.toLowerCase() === "adfs") return handleAdfs(request, route, context, correlationId);
   if (tenant.toLowerCase() !== context.state.tenantId) {
     return aadError(400, "invalid_tenant", 90002, tenantNotFound(tenant), correlationId);
   }
@@ -115,6 +126,50 @@ function instanceDiscovery(request: EmulatorRequest, { baseUrl }: LoginContext) 
     "api-version": "1.1",
     metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
   };
+}
+
+/**
+ * The same directory behind an AD FS-style authority, `/adfs`, as Azure Stack Hub
+ * deployments with AD FS identity have. MSAL clients skip instance discovery for AD FS
+ * authorities (MSAL Python validates any other unknown host against login.microsoftonline.com,
+ * which a machine without internet cannot reach), so this is the authority the Azure CLI signs
+ * in through when it is pointed at the emulator. Tokens are the ones the tenant issues.
+ */
+function handleAdfs(
+  request: EmulatorRequest,
+  route: string,
+  context: LoginContext,
+  correlationId: string,
+): EmulatorResponse {
+  const adfs = `${context.baseUrl}/adfs`;
+  if (request.method === "GET" && route === ".well-known/openid-configuration") {
+    return jsonResponse(200, {
+      issuer: adfs,
+      authorization_endpoint: `${adfs}/oauth2/authorize/`,
+      token_endpoint: `${adfs}/oauth2/token/`,
+      jwks_uri: `${adfs}/discovery/keys`,
+      token_endpoint_auth_methods_supported: [
+        "client_secret_post",
+        "client_secret_basic",
+        "private_key_jwt",
+      ],
+      response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
+      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+      subject_types_supported: ["pairwise"],
+      scopes_supported: ["openid", "profile", "email", "allatclaims"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      access_token_issuer: `${context.baseUrl}/adfs/services/trust`,
+    });
+  }
+  if (request.method === "GET" && route === "discovery/keys")
+    return jsonResponse(200, { keys: [] });
+  if (request.method === "POST" && route.replace(/\/$/, "") === "oauth2/token") {
+    return tokenEndpoint(request, context, correlationId);
+  }
+  return jsonResponse(404, {
+    error: "not_found",
+    error_description: `The emulator does not serve ${request.method} /adfs/${route}.`,
+  });
 }
 
 // --- the token endpoint ---
@@ -199,12 +254,13 @@ function clientCredentialsGrant(
   return { principal: client.principal, audience };
 }
 
-/** Proves the client is who `client_id` says. Client assertions (OIDC) are for a later issue. */
+/** Proves the client is who `client_id` says: with its secret, or a federated token (OIDC). */
 function authenticateClient(
   form: URLSearchParams,
-  { state }: LoginContext,
+  context: LoginContext,
   correlationId: string,
 ): { principal: DirectoryPrincipal } | { error: EmulatorResponse } {
+  const { state } = context;
   const clientId = form.get("client_id") ?? "";
   const principal = state.principalByAppId(clientId);
   if (!principal) {
@@ -218,17 +274,7 @@ function authenticateClient(
       ),
     };
   }
-  if (form.has("client_assertion")) {
-    return {
-      error: aadError(
-        400,
-        "invalid_request",
-        900000,
-        "client_assertion sign-in is not implemented by the emulator yet.",
-        correlationId,
-      ),
-    };
-  }
+  if (form.has("client_assertion")) return federatedClient(form, principal, context, correlationId);
   const secret = form.get("client_secret");
   if (secret === null) {
     return {
@@ -251,6 +297,75 @@ function authenticateClient(
         correlationId,
       ),
     };
+  }
+  return { principal };
+}
+
+/**
+ * Workload identity federation: the client proves itself with a token another issuer signed
+ * (GitHub's OIDC token). Entra ID takes it when a federated credential of the app names its
+ * issuer, its audience and, exactly, its subject, and the token is signed by that issuer and
+ * within its time range. Each miss is the AADSTS error Entra ID answers with (messages as
+ * reported in azure/login, azure-workload-identity and MSAL issues; 401 invalid_client).
+ */
+function federatedClient(
+  form: URLSearchParams,
+  principal: DirectoryPrincipal,
+  context: LoginContext,
+  correlationId: string,
+): { principal: DirectoryPrincipal } | { error: EmulatorResponse } {
+  const fail = (code: number, message: string, status = 401, error = "invalid_client") => ({
+    error: aadError(status, error, code, message, correlationId),
+  });
+  const assertionType = form.get("client_assertion_type") ?? "";
+  if (assertionType !== JWT_BEARER) {
+    return fail(
+      700023,
+      `Invalid client_assertion_type '${assertionType}'; it must be '${JWT_BEARER}'.`,
+      400,
+      "invalid_request",
+    );
+  }
+  const check = context.identities.github.check(form.get("client_assertion") ?? "");
+  if (!check.valid && check.reason === "malformed") {
+    return fail(50027, "JWT token is invalid or malformed.", 400, "invalid_request");
+  }
+  const issuer = check.valid ? check.claims.iss : (check.iss ?? "");
+  const credentials = context.identities
+    .federatedCredentials(principal.appId, context.baseUrl)
+    .filter((credential) => credential.issuer === issuer);
+  if (credentials.length === 0) {
+    return fail(
+      700211,
+      `No matching federated identity record found for presented assertion issuer '${issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+    );
+  }
+  if (!check.valid) return fail(700027, "Client assertion failed signature validation.");
+  const claims: IdTokenClaims = check.claims;
+  const now = context.state.now().getTime() / 1000;
+  if (
+    claims.exp + ASSERTION_CLOCK_SKEW_SECONDS <= now ||
+    claims.nbf - ASSERTION_CLOCK_SKEW_SECONDS > now
+  ) {
+    const at = (seconds: number) =>
+      new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, ".0000000Z");
+    return fail(
+      700024,
+      `Client assertion is not within its valid time range. Current time: ${at(now)}, assertion valid from ${at(claims.nbf)}, expiry time of assertion ${at(claims.exp)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`,
+    );
+  }
+  const forAudience = credentials.filter((credential) => credential.audiences.includes(claims.aud));
+  if (forAudience.length === 0) {
+    return fail(
+      700212,
+      `No matching federated identity record found for presented assertion audience '${claims.aud}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+    );
+  }
+  if (!forAudience.some((credential) => credential.subject === claims.sub)) {
+    return fail(
+      700213,
+      `No matching federated identity record found for presented assertion subject '${claims.sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+    );
   }
   return { principal };
 }

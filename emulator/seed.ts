@@ -14,6 +14,10 @@ export interface Seed {
   /** Custom role definitions, next to the built-in ones the emulator always has. */
   readonly roleDefinitions?: readonly SeedRoleDefinition[];
   readonly roleAssignments?: readonly SeedRoleAssignment[];
+  /** Managed identities of the machine the action runs on (a self-hosted runner on Azure). */
+  readonly managedIdentities?: readonly SeedManagedIdentity[];
+  /** The GitHub Actions run whose OIDC tokens the emulator's GitHub issuer signs. */
+  readonly github?: SeedGitHubRun;
 }
 
 export interface SeedSubscription {
@@ -36,6 +40,45 @@ export interface SeedServicePrincipal {
   readonly displayName: string;
   /** Omit for principals that cannot sign in with a secret (a kubelet identity, say). */
   readonly clientSecret?: string;
+  /** Workload identity federation: the external tokens this app accepts instead of a secret. */
+  readonly federatedCredentials?: readonly SeedFederatedCredential[];
+}
+
+/** A federated identity credential of an app registration, as Entra ID stores it. */
+export interface SeedFederatedCredential {
+  readonly name?: string;
+  /** The token issuer it trusts; the emulator's own GitHub OIDC issuer when omitted. */
+  readonly issuer?: string;
+  /** Matched exactly (case-sensitive), e.g. `repo:octo-org/app:ref:refs/heads/main`. */
+  readonly subject: string;
+  /** `["api://AzureADTokenExchange"]` when omitted. */
+  readonly audiences?: readonly string[];
+}
+
+/**
+ * A managed identity attached to the runner's machine. `system` is the machine's own identity
+ * (at most one); `user` identities are picked by client id.
+ */
+export interface SeedManagedIdentity {
+  readonly kind: "system" | "user";
+  readonly clientId: string;
+  readonly objectId: string;
+  readonly displayName: string;
+  readonly resourceId?: string;
+}
+
+/** What the emulated GitHub token endpoint puts in the OIDC tokens it issues. */
+export interface SeedGitHubRun {
+  /** `owner/repo`. */
+  readonly repository: string;
+  /** `refs/heads/main` when omitted. */
+  readonly ref?: string;
+  /** Set for a job that targets a deployment environment: the subject then names it. */
+  readonly environment?: string;
+  /** `push` when omitted; `pull_request` gives the subject `repo:OWNER/REPO:pull_request`. */
+  readonly eventName?: string;
+  /** GitHub's tokens live 5 minutes; a negative value issues tokens already expired. */
+  readonly tokenLifetimeSeconds?: number;
 }
 
 export interface SeedCluster {
@@ -195,6 +238,26 @@ export function validateSeed(value: unknown): Seed {
     }
     if (assignment.name !== undefined) requireGuid(assignment.name, `roleAssignments[${i}].name`);
   });
+  (seed.servicePrincipals ?? []).forEach((principal, i) => {
+    (principal.federatedCredentials ?? []).forEach((credential, j) => {
+      requireText(credential.subject, `servicePrincipals[${i}].federatedCredentials[${j}].subject`);
+    });
+  });
+  const identities = seed.managedIdentities ?? [];
+  identities.forEach((identity, i) => {
+    requireGuid(identity.clientId, `managedIdentities[${i}].clientId`);
+    requireGuid(identity.objectId, `managedIdentities[${i}].objectId`);
+    requireText(identity.displayName, `managedIdentities[${i}].displayName`);
+    if (identity.kind !== "system" && identity.kind !== "user") {
+      throw new Error(`managedIdentities[${i}].kind must be "system" or "user"`);
+    }
+  });
+  if (identities.filter((identity) => identity.kind === "system").length > 1) {
+    throw new Error("a machine has at most one system-assigned managed identity");
+  }
+  if (seed.github !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(seed.github.repository)) {
+    throw new Error(`github.repository must be "owner/repo", got "${seed.github.repository}"`);
+  }
   return seed;
 }
 

@@ -6,8 +6,12 @@ import type { ArmContext } from "./arm-context.ts";
 import { handleArm } from "./arm.ts";
 import type { EmulatorRequest, EmulatorResponse, ServiceName } from "./exchange.ts";
 import { defaultFaultBody, type Fault, type FaultQueue } from "./faults.ts";
+import { isGitHubPath } from "./github-oidc.ts";
 import { handleGraph, isGraphPath } from "./graph.ts";
+import type { Identities } from "./identities.ts";
 import { handleLogin, isLoginPath } from "./login.ts";
+import { handleManagedIdentity, isManagedIdentityPath } from "./managed-identity.ts";
+import { handleMetadata, isMetadataPath } from "./metadata.ts";
 
 /** One line of the request log. */
 export interface RequestLogEntry {
@@ -32,6 +36,8 @@ export interface ServerOptions {
   readonly cert: string;
   readonly key: string;
   readonly context: ArmContext;
+  /** Federated credentials, managed identities and the GitHub issuer. */
+  readonly identities: Identities;
   readonly faults: FaultQueue;
   readonly log: RequestLogEntry[];
   readonly onRequest?: (entry: RequestLogEntry) => void;
@@ -76,7 +82,10 @@ async function serve(incoming: IncomingMessage, outgoing: ServerResponse, option
       return;
     }
   }
-  response ??= withFaultHeaders(handleOrExplain(service, request, options.context), fault);
+  response ??= withFaultHeaders(
+    handleOrExplain(service, request, { ...options.context, identities: options.identities }),
+    fault,
+  );
   entry.status = response.status;
   entry.callerObjectId = response.callerObjectId ?? entry.callerObjectId;
   writeResponse(outgoing, response);
@@ -102,10 +111,12 @@ async function readRequest(incoming: IncomingMessage): Promise<EmulatorRequest> 
 }
 
 /** A bug in a handler becomes a 500 naming it, so a test shows it instead of hanging. */
+type ServiceContext = ArmContext & { readonly identities: Identities };
+
 function handleOrExplain(
   service: ServiceName,
   request: EmulatorRequest,
-  context: ArmContext,
+  context: ServiceContext,
 ): EmulatorResponse {
   try {
     return handle(service, request, context);
@@ -122,10 +133,16 @@ function internalError(error: unknown): EmulatorResponse {
   };
 }
 
-function handle(service: ServiceName, request: EmulatorRequest, context: ArmContext) {
+function handle(service: ServiceName, request: EmulatorRequest, context: ServiceContext) {
   switch (service) {
     case "login":
       return handleLogin(request, context);
+    case "github":
+      return context.identities.github.handle(request, context.baseUrl);
+    case "identity":
+      return handleManagedIdentity(request, { ...context, tenantId: context.state.tenantId });
+    case "metadata":
+      return handleMetadata(request, context.baseUrl);
     case "graph":
       return handleGraph(request, context);
     case "arm":
@@ -134,6 +151,9 @@ function handle(service: ServiceName, request: EmulatorRequest, context: ArmCont
 }
 
 function serviceOf(segments: readonly string[]): ServiceName {
+  if (isGitHubPath(segments)) return "github";
+  if (isManagedIdentityPath(segments)) return "identity";
+  if (isMetadataPath(segments)) return "metadata";
   if (isLoginPath(segments)) return "login";
   if (isGraphPath(segments)) return "graph";
   return "arm";

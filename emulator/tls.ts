@@ -32,7 +32,13 @@ const OID = {
 const ONE_HOUR_MS = 60 * 60 * 1000;
 const VALIDITY_MS = 30 * 24 * ONE_HOUR_MS;
 
-export function createServerCertificates(): ServerCertificates {
+/**
+ * `dnsNames` are the host names the server certificate covers besides 127.0.0.1: `localhost`,
+ * and names that only a test's proxy resolves (see proxy.ts).
+ */
+export function createServerCertificates(
+  dnsNames: readonly string[] = ["localhost"],
+): ServerCertificates {
   const ca = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const server = generateKeyPairSync("ec", { namedCurve: "P-256" });
   // Backdated an hour so a client whose clock lags a little still accepts the certificates.
@@ -63,7 +69,7 @@ export function createServerCertificates(): ServerCertificates {
       extension(OID.basicConstraints, true, sequence()),
       extension(OID.keyUsage, true, keyUsageBits({ digitalSignature: true, keyCertSign: false })),
       extension(OID.extendedKeyUsage, false, sequence(objectIdentifier(OID.serverAuth))),
-      extension(OID.subjectAltName, false, subjectAltNames("localhost", [127, 0, 0, 1])),
+      extension(OID.subjectAltName, false, subjectAltNames(dnsNames, [127, 0, 0, 1])),
       extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(server.publicKey))),
       extension(OID.authorityKeyIdentifier, false, sequence(contextPrimitive(0, caKeyId))),
     ],
@@ -137,9 +143,9 @@ function keyUsageBits(usage: { digitalSignature: boolean; keyCertSign: boolean }
   return tlv(0x03, Buffer.from([7, 0x80]));
 }
 
-function subjectAltNames(dnsName: string, ipv4: readonly number[]): Buffer {
+function subjectAltNames(dnsNames: readonly string[], ipv4: readonly number[]): Buffer {
   return sequence(
-    contextPrimitive(2, Buffer.from(dnsName, "ascii")),
+    ...dnsNames.map((name) => contextPrimitive(2, Buffer.from(name, "ascii"))),
     contextPrimitive(7, Buffer.from(ipv4)),
   );
 }

@@ -38,6 +38,8 @@ export interface TokenRequest {
  * key made at start, so a token from another emulator run, or a forged one, is refused.
  */
 export class TokenAuthority {
+  /** Every token signed, for tests that check none of them leaks into a log. */
+  readonly issued: string[] = [];
   readonly #key = randomBytes(32);
   readonly #now: () => number;
 
@@ -66,7 +68,9 @@ export class TokenAuthority {
     };
     const header = base64Url(JSON.stringify({ typ: "JWT", alg: "HS256" }));
     const payload = base64Url(JSON.stringify(claims));
-    return { token: `${header}.${payload}.${this.#sign(`${header}.${payload}`)}`, claims };
+    const token = `${header}.${payload}.${this.#sign(`${header}.${payload}`)}`;
+    this.issued.push(token);
+    return { token, claims };
   }
 
   check(token: string): TokenCheck {

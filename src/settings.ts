@@ -1,7 +1,13 @@
 import * as core from "@actions/core";
-import type { Cloud } from "./auth/cloud.ts";
-import { AzurePublicCloud } from "./auth/cloud.ts";
-import type { SignIn } from "./auth/credential.ts";
+import { credsSecret } from "./auth/creds.ts";
+import { parseEndpoint, parseGuid, SignInInputs, type RawSignInInputs } from "./auth/inputs.ts";
+import { probeRunner, type RunnerFacts } from "./auth/runner.ts";
+import {
+  describeSignInSettings,
+  parseSignInSettings,
+  SignInProblems,
+  type SignInSettings,
+} from "./auth/sign-in-settings.ts";
 import type { RegistryRef } from "./azure/ports.ts";
 import type { RoleChoice } from "./azure/roles.ts";
 import { isGuid, parseResourceId } from "./azure/resource-id.ts";
@@ -13,12 +19,9 @@ export const Inputs = {
   ClusterName: "cluster-name",
   AcrName: "acr-name",
   AcrResourceId: "acr-resource-id",
-  SubscriptionId: "subscription-id",
-  ClientId: "client-id",
-  TenantId: "tenant-id",
-  ClientSecret: "client-secret",
-  ResourceManagerEndpoint: "resource-manager-endpoint",
-  AuthorityHost: "authority-host",
+  // Sign-in and cloud: auth-type, client-id, tenant-id, client-secret, creds, audience,
+  // environment, resource-manager-endpoint, authority-host, subscription-id.
+  ...SignInInputs,
   TimeoutSeconds: "timeout-seconds",
   Mode: "mode",
   DryRun: "dry-run",
@@ -30,8 +33,6 @@ export type InputName = (typeof Inputs)[keyof typeof Inputs];
 
 /** Defaults, applied here too because a run outside a runner gets none from action.yml. */
 export const Defaults = {
-  [Inputs.ResourceManagerEndpoint]: AzurePublicCloud.resourceManagerEndpoint,
-  [Inputs.AuthorityHost]: AzurePublicCloud.authorityHost,
   [Inputs.TimeoutSeconds]: "300",
   [Inputs.Mode]: "attach",
   [Inputs.DryRun]: "false",
@@ -47,14 +48,13 @@ export interface Settings {
   readonly resourceGroup: string;
   /** Name of the AKS cluster. */
   readonly clusterName: string;
-  /** Subscription of the cluster (and of registries given by name). */
-  readonly subscriptionId: string;
   /** The registry to attach. */
   readonly registry: RegistryRef;
-  /** How to sign in to Entra ID. */
-  readonly signIn: SignIn;
-  /** ARM and sign-in endpoints. */
-  readonly cloud: Cloud;
+  /**
+   * How to sign in, to which cloud, and the subscription of the cluster (and of registries
+   * given by name), settled by signing in (src/auth/session.ts).
+   */
+  readonly signIn: SignInSettings;
   /** Overall deadline of the run, retries included. */
   readonly timeoutSeconds: number;
   /** Grant, remove, or only check the pull role. */
@@ -68,6 +68,8 @@ export interface Settings {
 }
 
 const MAX_TIMEOUT_SECONDS = 3600;
+
+export { parseEndpoint, parseGuid };
 
 function refuse(input: InputName, value: string, problem: string, remedy: string): never {
   throw new ActionError(`Input '${input}' ${problem}: ${quote(value)}.`, { remedy });
@@ -105,19 +107,6 @@ export function parseClusterName(raw: string): string {
     );
   }
   return raw;
-}
-
-export function parseGuid(input: InputName, raw: string, what: string): string {
-  if (raw === "") missing(input, `Set it to the ${what} (a GUID).`);
-  if (!isGuid(raw)) {
-    refuse(
-      input,
-      raw,
-      "is not a GUID",
-      `Use the ${what} in the form 00000000-0000-0000-0000-000000000000.`,
-    );
-  }
-  return raw.toLowerCase();
 }
 
 /**
@@ -172,22 +161,6 @@ export function parseRegistryRef(acrName: string, acrResourceId: string): Regist
   );
 }
 
-/** An https URL with no path, query or credentials; returned without a trailing slash. */
-export function parseEndpoint(input: InputName, raw: string): string {
-  const remedy = "Use an https URL with no path, e.g. https://management.azure.com.";
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    refuse(input, raw, "is not a URL", remedy);
-  }
-  if (url.protocol !== "https:") refuse(input, raw, "must use https", remedy);
-  if (url.username || url.password || url.search || url.hash || url.pathname !== "/") {
-    refuse(input, raw, "must be a bare https origin", remedy);
-  }
-  return url.origin;
-}
-
 export function parseTimeoutSeconds(raw: string): number {
   const input = Inputs.TimeoutSeconds;
   const value = Number(raw);
@@ -233,47 +206,32 @@ export function parseRole(raw: string): RoleChoice {
   return { kind: "name", name: raw };
 }
 
-/**
- * For now the one sign-in way: a service principal and its secret. All three inputs are
- * needed; say which are missing.
- */
-export function parseSignIn(clientId: string, tenantId: string, clientSecret: string): SignIn {
-  const absent = [
-    clientId === "" ? Inputs.ClientId : undefined,
-    tenantId === "" ? Inputs.TenantId : undefined,
-    clientSecret === "" ? Inputs.ClientSecret : undefined,
-  ].filter((name) => name !== undefined);
-  if (absent.length > 0) {
-    throw new ActionError(
-      `Signing in with a service principal needs '${Inputs.ClientId}', '${Inputs.TenantId}' and ` +
-        `'${Inputs.ClientSecret}'; missing: ${absent.map((name) => `'${name}'`).join(", ")}.`,
-      {
-        remedy:
-          "Pass the app registration's client id, its tenant id, and a client secret " +
-          "from a repository secret (e.g. client-secret: ${{ secrets.AZURE_CLIENT_SECRET }}).",
-      },
-    );
-  }
-  return {
-    kind: "service-principal",
-    clientId: parseGuid(Inputs.ClientId, clientId, "application (client) id"),
-    tenantId: parseGuid(Inputs.TenantId, tenantId, "directory (tenant) id"),
-    clientSecret,
-  };
-}
-
 /** Reads an input, trimmed; `""` when unset. */
 export type InputReader = (name: InputName) => string;
 
 const readActionInput: InputReader = (name) => core.getInput(name);
 
+/** The sign-in inputs, as the parser in src/auth takes them. */
+function readSignInInputs(read: InputReader): RawSignInInputs {
+  return Object.fromEntries(
+    Object.values(SignInInputs).map((name) => [name, read(name)]),
+  ) as RawSignInInputs;
+}
+
 /**
  * Reads and checks every input, before anything talks to Azure. All problems are reported at
- * once, each naming its input. The client secret is masked as soon as it is read.
+ * once, each naming its input. Secrets (the client secret, the one inside `creds`) are masked
+ * as soon as they are read. `runner` tells what the environment offers to sign in with.
  */
-export function readSettings(read: InputReader = readActionInput): Settings {
+export function readSettings(
+  read: InputReader = readActionInput,
+  runner: RunnerFacts = probeRunner(),
+): Settings {
   const clientSecret = read(Inputs.ClientSecret);
   if (clientSecret !== "") core.setSecret(clientSecret);
+  const creds = read(Inputs.Creds);
+  const secretInCreds = creds === "" ? undefined : credsSecret(creds);
+  if (secretInCreds !== undefined) core.setSecret(secretInCreds);
   const input = (name: InputName): string => {
     const value = read(name);
     return value === "" && name in Defaults ? Defaults[name as keyof typeof Defaults] : value;
@@ -286,7 +244,8 @@ export function readSettings(read: InputReader = readActionInput): Settings {
       return parse();
     } catch (error) {
       if (!(error instanceof ActionError)) throw error;
-      problems.push(error);
+      // Sign-in settings report each of their inputs' problems on its own.
+      problems.push(...(error instanceof SignInProblems ? error.problems : [error]));
       return undefined as T;
     }
   };
@@ -294,21 +253,8 @@ export function readSettings(read: InputReader = readActionInput): Settings {
   const settings: Settings = {
     resourceGroup: check(() => parseResourceGroup(input(Inputs.ResourceGroup))),
     clusterName: check(() => parseClusterName(input(Inputs.ClusterName))),
-    subscriptionId: check(() =>
-      parseGuid(
-        Inputs.SubscriptionId,
-        input(Inputs.SubscriptionId),
-        "subscription id of the cluster",
-      ),
-    ),
     registry: check(() => parseRegistryRef(input(Inputs.AcrName), input(Inputs.AcrResourceId))),
-    signIn: check(() => parseSignIn(input(Inputs.ClientId), input(Inputs.TenantId), clientSecret)),
-    cloud: {
-      resourceManagerEndpoint: check(() =>
-        parseEndpoint(Inputs.ResourceManagerEndpoint, input(Inputs.ResourceManagerEndpoint)),
-      ),
-      authorityHost: check(() => parseEndpoint(Inputs.AuthorityHost, input(Inputs.AuthorityHost))),
-    },
+    signIn: check(() => parseSignInSettings(readSignInInputs(read), runner)),
     timeoutSeconds: check(() => parseTimeoutSeconds(input(Inputs.TimeoutSeconds))),
     mode: check(() => parseMode(input(Inputs.Mode))),
     dryRun: check(() => parseBoolean(Inputs.DryRun, input(Inputs.DryRun))),
@@ -333,13 +279,8 @@ function logSettings(settings: Settings): void {
     settings.registry.kind === "id" ? settings.registry.id : `${settings.registry.name} (by name)`;
   core.debug(`${Inputs.ResourceGroup}: ${settings.resourceGroup}`);
   core.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
-  core.debug(`${Inputs.SubscriptionId}: ${settings.subscriptionId}`);
   core.debug(`registry: ${registry}`);
-  core.debug(
-    `sign-in: ${settings.signIn.kind} ${settings.signIn.clientId} in ${settings.signIn.tenantId}`,
-  );
-  core.debug(`${Inputs.ResourceManagerEndpoint}: ${settings.cloud.resourceManagerEndpoint}`);
-  core.debug(`${Inputs.AuthorityHost}: ${settings.cloud.authorityHost}`);
+  describeSignInSettings(settings.signIn).forEach((line) => core.debug(line));
   core.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
   core.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);
   core.debug(`${Inputs.Role}: ${JSON.stringify(settings.role)}`);

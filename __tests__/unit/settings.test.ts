@@ -3,6 +3,8 @@
  * would, and reads what the runner would see on stdout (mask and debug commands).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { NamedClouds } from "../../src/auth/cloud.ts";
+import type { RunnerFacts } from "../../src/auth/runner.ts";
 import { isScopeAtOrAbove, parseResourceId } from "../../src/azure/resource-id.ts";
 import { ActionError, describeFailure } from "../../src/errors.ts";
 import {
@@ -66,16 +68,24 @@ function setInputs(inputs: Inputs): void {
   }
 }
 
+/** A runner that offers no way to sign in but the inputs (no OIDC, CLI, managed identity). */
+const BARE_RUNNER: RunnerFacts = {
+  oidcAvailable: false,
+  managedIdentityVariable: undefined,
+  subscriptionIdVariable: "",
+  cliSignedIn: () => false,
+};
+
 function settingsFrom(overrides: Inputs): Settings {
   setInputs({ ...VALID, ...overrides });
-  return readSettings();
+  return readSettings(undefined, BARE_RUNNER);
 }
 
 /** The ActionError `readSettings` refuses the inputs with. */
 function refusalOf(overrides: Inputs): ActionError {
   setInputs({ ...VALID, ...overrides });
   try {
-    readSettings();
+    readSettings(undefined, BARE_RUNNER);
   } catch (error) {
     if (error instanceof ActionError) return error;
     throw error;
@@ -90,19 +100,24 @@ describe("readSettings", () => {
     expect(settings).toEqual({
       resourceGroup: "rg-aks",
       clusterName: "aks-demo",
-      subscriptionId: SUBSCRIPTION,
       registry: { kind: "name", name: "demoacr" },
       signIn: {
-        kind: "service-principal",
-        clientId: CLIENT_ID,
-        tenantId: TENANT_ID,
-        clientSecret: SECRET,
-      },
-      cloud: {
-        resourceManagerEndpoint: "https://management.azure.com",
-        authorityHost: "https://login.microsoftonline.com",
+        method: {
+          kind: "service-principal",
+          clientId: CLIENT_ID,
+          tenantId: TENANT_ID,
+          clientSecret: SECRET,
+        },
+        reason: "auth-type auto: 'client-secret' is set",
+        cloud: { kind: "named", cloud: NamedClouds.AzureCloud },
+        subscriptionId: SUBSCRIPTION,
+        subscriptionSource: "'subscription-id'",
       },
       timeoutSeconds: 300,
+      mode: "attach",
+      dryRun: false,
+      role: { kind: "auto" },
+      failOnMissing: true,
     } satisfies Settings);
   });
 
@@ -114,10 +129,7 @@ describe("readSettings", () => {
       "acr-resource-id": "",
     });
 
-    expect(settings.cloud).toEqual({
-      resourceManagerEndpoint: "https://management.azure.com",
-      authorityHost: "https://login.microsoftonline.com",
-    });
+    expect(settings.signIn.cloud).toEqual({ kind: "named", cloud: NamedClouds.AzureCloud });
     expect(settings.timeoutSeconds).toBe(300);
     expect(settings.registry).toEqual({ kind: "name", name: "demoacr" });
   });
@@ -160,7 +172,7 @@ describe("readSettings", () => {
     [
       "an upper-case subscription id, lower-cased",
       { "subscription-id": SUBSCRIPTION.toUpperCase() },
-      { subscriptionId: SUBSCRIPTION },
+      { signIn: expect.objectContaining({ subscriptionId: SUBSCRIPTION }) },
     ],
     [
       "a registry name in capitals",
@@ -219,12 +231,14 @@ describe("readSettings", () => {
       "upper-case client and tenant ids, lower-cased",
       { "client-id": CLIENT_ID.toUpperCase(), "tenant-id": TENANT_ID.toUpperCase() },
       {
-        signIn: {
-          kind: "service-principal",
-          clientId: CLIENT_ID,
-          tenantId: TENANT_ID,
-          clientSecret: SECRET,
-        },
+        signIn: expect.objectContaining({
+          method: {
+            kind: "service-principal",
+            clientId: CLIENT_ID,
+            tenantId: TENANT_ID,
+            clientSecret: SECRET,
+          },
+        }),
       },
     ],
     [
@@ -234,10 +248,9 @@ describe("readSettings", () => {
         "authority-host": "https://login.microsoftonline.us/",
       },
       {
-        cloud: {
-          resourceManagerEndpoint: "https://management.usgovcloudapi.net",
-          authorityHost: "https://login.microsoftonline.us",
-        },
+        signIn: expect.objectContaining({
+          cloud: { kind: "named", cloud: NamedClouds.AzureUSGovernment },
+        }),
       },
     ],
     [
@@ -247,10 +260,13 @@ describe("readSettings", () => {
         "authority-host": "https://login.example.test:443/",
       },
       {
-        cloud: {
-          resourceManagerEndpoint: "https://arm.example.test:8443",
-          authorityHost: "https://login.example.test",
-        },
+        signIn: expect.objectContaining({
+          cloud: {
+            kind: "custom",
+            resourceManagerEndpoint: "https://arm.example.test:8443",
+            authorityHost: "https://login.example.test",
+          },
+        }),
       },
     ],
     ["the shortest timeout", { "timeout-seconds": "1" }, { timeoutSeconds: 1 }],
@@ -618,10 +634,19 @@ describe("readSettings", () => {
       { "client-id": undefined, "tenant-id": undefined },
       ["client-id", "tenant-id"],
     ],
-    ["client secret", { "client-secret": undefined }, ["client-secret"]],
     [
-      "every sign-in input",
-      { "client-id": undefined, "tenant-id": undefined, "client-secret": undefined },
+      "client secret (auth-type service-principal)",
+      { "client-secret": undefined, "auth-type": "service-principal" },
+      ["client-secret"],
+    ],
+    [
+      "every sign-in input (auth-type service-principal)",
+      {
+        "client-id": undefined,
+        "tenant-id": undefined,
+        "client-secret": undefined,
+        "auth-type": "service-principal",
+      },
       ["client-id", "tenant-id", "client-secret"],
     ],
   ] as const)(
@@ -648,9 +673,9 @@ describe("readSettings", () => {
     const lines = error.message.split("\n").slice(1);
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/^- Input 'cluster-name' .*"-bad-".* Use 1-63 letters/);
-    expect(lines[1]).toMatch(/^- Input 'subscription-id' .*"nope".* in the form 0000/);
-    expect(lines[2]).toMatch(/^- Input 'acr-name' .*"x".*5-50 letters/);
-    expect(lines[3]).toMatch(/^- Input 'authority-host' .*"http:\/\/login".* https URL/);
+    expect(lines[1]).toMatch(/^- Input 'acr-name' .*"x".*5-50 letters/);
+    expect(lines[2]).toMatch(/^- Input 'authority-host' .*"http:\/\/login".* https URL/);
+    expect(lines[3]).toMatch(/^- Input 'subscription-id' .*"nope".* in the form 0000/);
     expect(lines[4]).toMatch(/^- Input 'timeout-seconds' .*"0".* Use e\.g\. 300/);
   });
 

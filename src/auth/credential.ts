@@ -1,45 +1,99 @@
-import { ClientSecretCredential, type AccessToken, type TokenCredential } from "@azure/identity";
+import {
+  AzureCliCredential,
+  ClientAssertionCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  type AccessToken,
+  type TokenCredential,
+} from "@azure/identity";
 import { needsInstanceDiscovery, type Cloud } from "./cloud.ts";
+import type { SignInMethod } from "./sign-in-settings.ts";
 
-/** A service principal signing in with a client secret. */
-export interface ServicePrincipalSecret {
-  readonly kind: "service-principal";
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
+export type { SignInMethod } from "./sign-in-settings.ts";
+
+/** What the credential needs from the runner; main.ts hands in @actions/core's functions. */
+export interface RunnerHooks {
+  /** GitHub's OIDC token for `audience` (`core.getIDToken`). */
+  getIdToken(audience: string): Promise<string>;
+  /** Hides a value from the log (`core.setSecret`): every token passes through it first. */
+  mask(secret: string): void;
 }
-
-/** How the run signs in to Entra ID. Later sign-in ways join this union. */
-export type SignIn = ServicePrincipalSecret;
 
 /** A token this close to expiry is fetched anew. */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+/** The Azure CLI's `az account get-access-token` takes a second or two; a stuck one, not 10. */
+const CLI_TIMEOUT_MS = 60_000;
 
 /**
- * Builds the credential for `signIn`. Every access token it hands out is passed to `onToken`
- * first, so the caller can mask it in the log before anything could print it.
+ * The @azure/identity credential for the sign-in way, pointed at the cloud's sign-in host.
+ * OIDC asks GitHub for a fresh ID token every time Entra ID needs one: GitHub's tokens live
+ * five minutes, a run may outlast that.
+ */
+export function identityCredential(
+  method: SignInMethod,
+  cloud: Pick<Cloud, "authorityHost">,
+  hooks: RunnerHooks,
+): TokenCredential {
+  const authority = {
+    authorityHost: cloud.authorityHost,
+    disableInstanceDiscovery: !needsInstanceDiscovery(cloud),
+  };
+  switch (method.kind) {
+    case "service-principal":
+      return new ClientSecretCredential(
+        method.tenantId,
+        method.clientId,
+        method.clientSecret,
+        authority,
+      );
+    case "oidc":
+      return new ClientAssertionCredential(
+        method.tenantId,
+        method.clientId,
+        async () => {
+          const idToken = await hooks.getIdToken(method.audience);
+          hooks.mask(idToken);
+          return idToken;
+        },
+        authority,
+      );
+    case "azure-cli":
+      return new AzureCliCredential({
+        ...(method.tenantId ? { tenantId: method.tenantId } : {}),
+        processTimeoutInMs: CLI_TIMEOUT_MS,
+      });
+    case "managed-identity":
+      return method.clientId
+        ? new ManagedIdentityCredential({ clientId: method.clientId })
+        : new ManagedIdentityCredential();
+  }
+}
+
+/**
+ * Builds the credential for `method`. Every access token it hands out is masked first, so
+ * nothing could print it.
  *
  * Tokens are shared per scope: the SDK clients ask at once and with differing options (the
  * identity library caches CAE and non-CAE tokens apart), which would otherwise mean one sign-in
- * per client, each a round trip to Entra ID.
+ * per client, each a round trip to Entra ID (or a run of the Azure CLI).
  */
 export function createCredential(
-  signIn: SignIn,
-  cloud: Cloud,
-  onToken: (token: string) => void,
+  method: SignInMethod,
+  cloud: Pick<Cloud, "authorityHost">,
+  /** Or just the masking function, for callers that never sign in with OIDC. */
+  runnerHooks: RunnerHooks | ((secret: string) => void),
 ): TokenCredential {
-  const credential = new ClientSecretCredential(
-    signIn.tenantId,
-    signIn.clientId,
-    signIn.clientSecret,
-    {
-      authorityHost: cloud.authorityHost,
-      disableInstanceDiscovery: !needsInstanceDiscovery(cloud),
-    },
-  );
+  const hooks: RunnerHooks =
+    typeof runnerHooks === "function"
+      ? {
+          mask: runnerHooks,
+          getIdToken: () => Promise.reject(new Error("No GitHub OIDC token source was given.")),
+        }
+      : runnerHooks;
+  const credential = identityCredential(method, cloud, hooks);
   const tokens = new Map<string, Promise<AccessToken>>();
   return {
-    async getToken(scopes, options) {
+    async getToken(scopes, options): Promise<AccessToken> {
       const key = [scopes].flat().join(" ");
       const cached = tokens.get(key);
       if (cached) {
@@ -47,7 +101,8 @@ export function createCredential(
         if (token && token.expiresOnTimestamp - EXPIRY_MARGIN_MS > Date.now()) return token;
       }
       const fetching = credential.getToken(scopes, options).then((token) => {
-        onToken(token.token);
+        if (!token) throw new Error(`No token was returned for ${key}.`);
+        hooks.mask(token.token);
         return token;
       });
       tokens.set(key, fetching);

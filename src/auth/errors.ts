@@ -1,0 +1,131 @@
+import { ActionError } from "../errors.ts";
+import type { Cloud } from "./cloud.ts";
+import { SignInInputs } from "./inputs.ts";
+import { noOidcPermission, type SignInMethod } from "./sign-in-settings.ts";
+
+const { ClientId, TenantId, ClientSecret, Audience, Environment, AuthorityHost } = SignInInputs;
+
+/**
+ * Remedies for Entra ID's errors, by AADSTS code (codes and wording: learn.microsoft.com's
+ * "Microsoft Entra authentication and authorization error codes", and workload identity
+ * federation's troubleshooting).
+ */
+const ENTRA_REMEDIES: Readonly<Record<string, (method: SignInMethod, cloud: Cloud) => string>> = {
+  AADSTS7000215: () =>
+    `The client secret is wrong: check that '${ClientSecret}' (or creds.clientSecret) holds the ` +
+    `secret's value, not its id.`,
+  AADSTS7000222: () =>
+    "The client secret has expired: create a new one and update the repository secret.",
+  AADSTS700016: (_, cloud) =>
+    `Check '${ClientId}' and '${TenantId}': no such application in that tenant of ${cloud.name}.`,
+  AADSTS90002: (_, cloud) =>
+    `Check '${TenantId}': no such tenant in ${cloud.name}. Set it to the directory (tenant) id of ` +
+    `the app registration (az account show --query tenantId), and '${Environment}' to its cloud.`,
+  AADSTS900023: () => `Check '${TenantId}': it is not a valid tenant id.`,
+  AADSTS700211: () =>
+    `The app has no federated credential for GitHub's issuer: add one with issuer ` +
+    `https://token.actions.githubusercontent.com (az ad app federated-credential create).`,
+  AADSTS700212: (method) =>
+    `GitHub's token was issued for audience '${audienceOf(method)}', which no federated credential ` +
+    `of the app accepts: set '${Audience}' to the credential's audience, or leave it unset for ` +
+    `api://AzureADTokenExchange.`,
+  AADSTS700213: () =>
+    `Add a federated credential to the app whose subject is exactly the one above (subjects are ` +
+    `case-sensitive): repo:OWNER/REPO:ref:refs/heads/BRANCH for a branch, ` +
+    `repo:OWNER/REPO:environment:NAME for a job with an environment, repo:OWNER/REPO:pull_request ` +
+    `for pull requests.`,
+  AADSTS700024: () =>
+    "GitHub's token was outside its valid time: check the runner's clock, and re-run the job.",
+  AADSTS500011: (_, cloud) =>
+    `The token's resource does not exist in this tenant: check '${Environment}' (the cloud is ` +
+    `${cloud.name}, ARM ${cloud.resourceManagerEndpoint}).`,
+  AADSTS50020: () => `Check '${TenantId}': the identity does not belong to that tenant.`,
+};
+
+function audienceOf(method: SignInMethod): string {
+  return method.kind === "oidc" ? method.audience : "";
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // @azure/identity prefixes the credential's name and appends MSAL's trace lines.
+  return (message.split(/\r?\n/).find((line) => line.trim() !== "") ?? message).trim();
+}
+
+/** What a way to sign in needs, for a failure no code explains. */
+function generalRemedy(method: SignInMethod): string {
+  switch (method.kind) {
+    case "service-principal":
+      return `Check '${ClientId}', '${TenantId}', '${ClientSecret}' and '${AuthorityHost}'.`;
+    case "oidc":
+      return `Check '${ClientId}', '${TenantId}', '${Audience}' and the app's federated credentials.`;
+    case "azure-cli":
+      return "Check the Azure CLI session (az account show) left by azure/login.";
+    case "managed-identity":
+      return (
+        `Check that this runner's machine has a managed identity (and '${ClientId}' for a ` +
+        `user-assigned one), and that it can reach the identity endpoint.`
+      );
+  }
+}
+
+/** Turns a failed first token into an ActionError naming what to set. */
+export function toSignInError(error: unknown, method: SignInMethod, cloud: Cloud): ActionError {
+  if (error instanceof ActionError) return error;
+  const line = firstLine(error);
+  if (error instanceof Error && error.name === "AbortError") {
+    return new ActionError(`Timed out while signing in to ${cloud.authorityHost}.`, {
+      remedy: "Raise 'timeout-seconds', or check whether the runner can reach the sign-in host.",
+      cause: error,
+    });
+  }
+  if (method.kind === "oidc" && /ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(line)) {
+    return noOidcPermission(`Signing in with OIDC`);
+  }
+  if (method.kind === "azure-cli") return cliError(error, line);
+  if (method.kind === "managed-identity") {
+    const found = /Identity not found/i.test(line);
+    return new ActionError(`Signing in with the machine's managed identity failed: ${line}`, {
+      remedy: found
+        ? method.clientId
+          ? `No user-assigned identity with client id ${method.clientId} is attached to this ` +
+            `runner's machine: check '${ClientId}'.`
+          : `This runner's machine has no system-assigned identity: enable it, or set ` +
+            `'${ClientId}' to a user-assigned identity attached to the machine.`
+        : generalRemedy(method),
+      cause: error,
+    });
+  }
+  const code = /AADSTS\d+/.exec(line)?.[0];
+  const remedy = code && Object.hasOwn(ENTRA_REMEDIES, code) ? ENTRA_REMEDIES[code] : undefined;
+  return new ActionError(`Sign-in to Entra ID (${cloud.authorityHost}) failed: ${line}`, {
+    remedy: remedy?.(method, cloud) ?? generalRemedy(method),
+    cause: error,
+  });
+}
+
+function cliError(error: unknown, line: string): ActionError {
+  if (/could not be found|not installed|ENOENT/i.test(line)) {
+    return new ActionError(
+      "'auth-type: azure-cli' needs the Azure CLI, which is not on this runner.",
+      {
+        remedy:
+          "Install the Azure CLI (GitHub's hosted runners have it), sign in with azure/login, or " +
+          `choose another '${SignInInputs.AuthType}'.`,
+        cause: error,
+      },
+    );
+  }
+  if (/az login/i.test(line)) {
+    return new ActionError(`The Azure CLI is not signed in: ${line}`, {
+      remedy:
+        "Sign in earlier in the job with azure/login (uses: azure/login@v2), or choose another " +
+        `'${SignInInputs.AuthType}'.`,
+      cause: error,
+    });
+  }
+  return new ActionError(`Getting a token from the Azure CLI failed: ${line}`, {
+    remedy: generalRemedy({ kind: "azure-cli", tenantId: undefined }),
+    cause: error,
+  });
+}

@@ -1,0 +1,60 @@
+import { ActionError, quote } from "../errors.ts";
+
+/** The inputs that say how to sign in and to which cloud, by their names in action.yml. */
+export const SignInInputs = {
+  AuthType: "auth-type",
+  ClientId: "client-id",
+  TenantId: "tenant-id",
+  ClientSecret: "client-secret",
+  Creds: "creds",
+  Audience: "audience",
+  Environment: "environment",
+  ResourceManagerEndpoint: "resource-manager-endpoint",
+  AuthorityHost: "authority-host",
+  SubscriptionId: "subscription-id",
+} as const;
+
+export type SignInInputName = (typeof SignInInputs)[keyof typeof SignInInputs];
+
+/** The sign-in inputs as read (trimmed; `""` when unset). */
+export type RawSignInInputs = Readonly<Record<SignInInputName, string>>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function refuseInput(input: string, value: string, problem: string, remedy: string): never {
+  throw new ActionError(`Input '${input}' ${problem}: ${quote(value)}.`, { remedy });
+}
+
+/** A GUID, lower-cased; `what` names it in the messages ("directory (tenant) id"). */
+export function parseGuid(input: string, raw: string, what: string): string {
+  if (raw === "") {
+    throw new ActionError(`Input '${input}' is required but was not set.`, {
+      remedy: `Set it to the ${what} (a GUID).`,
+    });
+  }
+  if (!GUID.test(raw)) {
+    refuseInput(
+      input,
+      raw,
+      "is not a GUID",
+      `Use the ${what} in the form 00000000-0000-0000-0000-000000000000.`,
+    );
+  }
+  return raw.toLowerCase();
+}
+
+/** An https URL with no path, query or credentials; returned without a trailing slash. */
+export function parseEndpoint(input: string, raw: string): string {
+  const remedy = "Use an https URL with no path, e.g. https://management.azure.com.";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    refuseInput(input, raw, "is not a URL", remedy);
+  }
+  if (url.protocol !== "https:") refuseInput(input, raw, "must use https", remedy);
+  if (url.username || url.password || url.search || url.hash || url.pathname !== "/") {
+    refuseInput(input, raw, "must be a bare https origin", remedy);
+  }
+  return url.origin;
+}
