@@ -105,37 +105,49 @@ export function createRegistryPort(
     }
   }
 
+  /**
+   * The cluster's resource group first, then the whole subscription, asked at the same time so
+   * that a registry elsewhere costs no extra round trip. (Registry names are unique in Azure, so
+   * the two answers cannot disagree; the group's answer also serves a caller who may read that
+   * group but not list the subscription.)
+   */
   async function findByName(name: string, preferredResourceGroup: string, signal: AbortSignal) {
     const registries = registriesFor(subscriptionId);
     const subscriptionScope = `/subscriptions/${subscriptionId}`;
-    try {
-      return toRegistry(
-        await registries.get(preferredResourceGroup, name, { abortSignal: signal }),
-      );
-    } catch (error) {
-      const code = errorCode(error);
-      if (code !== "ResourceNotFound" && code !== "ResourceGroupNotFound") {
+    const inGroup = registries
+      .get(preferredResourceGroup, name, { abortSignal: signal })
+      .then(toRegistry, (error: unknown) => {
+        const code = errorCode(error);
+        if (code === "ResourceNotFound" || code === "ResourceGroupNotFound") return undefined;
         throw toActionError(error, {
           operation: `read the container registry '${name}'`,
           scope: `${subscriptionScope}/resourceGroups/${preferredResourceGroup}`,
           permission: "Microsoft.ContainerRegistry/registries/read",
         });
-      }
-    }
-    try {
-      for await (const registry of registries.list({ abortSignal: signal })) {
-        if (registry.name?.toLowerCase() === name.toLowerCase()) return toRegistry(registry);
-      }
-    } catch (error) {
-      throw toActionError(error, {
-        operation: "list the container registries",
-        scope: subscriptionScope,
-        permission: "Microsoft.ContainerRegistry/registries/read",
       });
-    }
+    const inSubscription = (async () => {
+      try {
+        for await (const registry of registries.list({ abortSignal: signal })) {
+          if (registry.name?.toLowerCase() === name.toLowerCase()) return toRegistry(registry);
+        }
+        return undefined;
+      } catch (error) {
+        throw toActionError(error, {
+          operation: "list the container registries",
+          scope: subscriptionScope,
+          permission: "Microsoft.ContainerRegistry/registries/read",
+        });
+      }
+    })();
+    // Both settle before deciding, so neither leaves an unhandled rejection behind.
+    const [group, subscription] = await Promise.allSettled([inGroup, inSubscription]);
+    if (group.status === "fulfilled" && group.value) return group.value;
+    if (subscription.status === "fulfilled" && subscription.value) return subscription.value;
+    if (group.status === "rejected") throw group.reason;
+    if (subscription.status === "rejected") throw subscription.reason;
     throw new ActionError(
       `Container registry '${name}' was not found in subscription ${subscriptionId} ` +
-        `(looked in resource group '${preferredResourceGroup}' first, then everywhere).`,
+        `(looked in resource group '${preferredResourceGroup}' and in the whole subscription).`,
       {
         remedy:
           "Check 'acr-name'. For a registry in another subscription, set 'acr-resource-id' to its " +
