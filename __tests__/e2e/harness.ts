@@ -51,7 +51,12 @@ export function useEmulator(): Harness {
           (entry): entry is [string, string] => entry[1] !== undefined,
         ),
       );
-      return runAction({ inputs: merged, env: { NODE_EXTRA_CA_CERTS: caCertPath } });
+      return runAction({ inputs: merged, env: { NODE_EXTRA_CA_CERTS: caCertPath } }).then(
+        (result) => {
+          assertNoSecrets(result, [secrets.deployer, secrets.reader, merged["client-secret"]]);
+          return result;
+        },
+      );
     },
     armWrites() {
       return current()
@@ -59,6 +64,19 @@ export function useEmulator(): Harness {
         .map((r) => `${r.method} ${r.path}`);
     },
   };
+}
+
+/**
+ * Every run of every end-to-end test is checked for leaks: no client secret and nothing shaped
+ * like a JWT (the access tokens the emulator issues are JWTs) in what a runner would show, the
+ * outputs or the summary.
+ */
+export function assertNoSecrets(result: ActionRun, secretValues: readonly (string | undefined)[]) {
+  const shown = [visibleLog(result), result.summary, JSON.stringify(result.outputs)].join("\n");
+  for (const secret of secretValues) {
+    if (secret && shown.includes(secret)) throw new Error("a client secret reached the log");
+  }
+  if (/eyJ[\w-]{10,}\.[\w-]{10,}\./.test(shown)) throw new Error("a token reached the log");
 }
 
 /** What a runner shows: it consumes `::add-mask::` commands instead of printing them. */
