@@ -19,6 +19,10 @@ export class ArmError extends Error {
   }
 }
 
+/** What registry names must be (wording seen in tools that validate them; unverified). */
+export const REGISTRY_NAME_RULE =
+  "Resource names may contain alpha numeric characters only and must be between 5 and 50 characters.";
+
 /** ARM writes object ids in messages without dashes (the GUID "N" format). */
 function compactGuid(id: string): string {
   return id.replaceAll("-", "").toLowerCase();
@@ -182,6 +186,52 @@ export const armErrors = {
       "RoleAssignmentExists",
       `The role assignment already exists. The ID of the existing role assignment is ${compactGuid(existingName)}.`,
     ),
+  // --- registries (Microsoft.ContainerRegistry) ---
+  // Code and text as `az acr create` prints them; the status (409) is not confirmed.
+  registryNameInUse: (name: string) =>
+    new ArmError(
+      409,
+      "AlreadyInUse",
+      `The registry DNS name ${name.toLowerCase()}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`,
+    ),
+  // Unverified code and text (the SDKs check the pattern before sending, so this is rare).
+  invalidRegistryName: (name: string) =>
+    new ArmError(
+      400,
+      "InvalidResourceName",
+      `The registry name '${name}' is invalid. ${REGISTRY_NAME_RULE}`,
+    ),
+  // ARM's own, for a resource body without `location`.
+  locationRequired: () =>
+    new ArmError(400, "LocationRequired", "The location property is required for this definition."),
+  // ARM's own, for a PUT that would move an existing resource to another location.
+  invalidResourceLocation: (
+    name: string,
+    location: string,
+    resourceGroup: string,
+    wanted: string,
+  ) =>
+    new ArmError(
+      400,
+      "InvalidResourceLocation",
+      `The resource '${name}' already exists in location '${location}' in resource group '${resourceGroup}'. A resource with the same name cannot be created in location '${wanted}'. Please select a new resource name.`,
+    ),
+  // Unverified: a body without a known `sku.name`.
+  invalidRegistrySku: (sku: string) =>
+    new ArmError(
+      400,
+      "InvalidSku",
+      `The sku '${sku}' is not valid. Valid values are 'Basic', 'Standard' and 'Premium'.`,
+    ),
+  // Unverified: a check-name body whose `type` is not the registry type.
+  invalidNameCheckType: (type: string) =>
+    new ArmError(
+      400,
+      "InvalidRequestContent",
+      `The resource type '${type}' is not valid. The type must be 'Microsoft.ContainerRegistry/registries'.`,
+    ),
+  operationNotFound: (name: string) =>
+    new ArmError(404, "NotFound", `The operation '${name}' could not be found.`),
   scopeNotFound: (scope: string) =>
     new ArmError(
       404,

@@ -162,14 +162,15 @@ function deleteRoleAssignment(call: ArmCall, scope: string, parsed: Scope, name:
 
 /**
  * `$filter` forms ARM accepts for role assignments (2022-04-01 spec, plus the `assignedTo()` ones
- * azure-cli sends). Without `atScope()` the list also holds assignments below the scope.
+ * azure-cli sends). Without `atScope()` the list also holds assignments below the scope. Lists
+ * lag behind writes when the emulator's list delay is set (state.listedRoleAssignments()).
  */
 function listRoleAssignments(call: ArmCall, scope: string, parsed: Scope): EmulatorResponse {
   const { state } = call.context;
   const filter = parseAssignmentFilter(call.request.query.get("$filter"));
   authorize(state, call.caller, ACTIONS.readAssignments, scope);
   throwIfMissing(state, parsed);
-  const matches = state.roleAssignments().filter((assignment) => {
+  const matches = state.listedRoleAssignments().filter((assignment) => {
     const related = filter.atScope
       ? isAtOrAbove(assignment.scope, scope)
       : isAtOrAbove(assignment.scope, scope) || isAtOrAbove(scope, assignment.scope);

@@ -35,6 +35,7 @@ interface ArmedFault {
 /** Injected faults, first in first served; each match uses one of a fault's `times`. */
 export class FaultQueue {
   #armed: ArmedFault[] = [];
+  readonly #onClear: (() => void)[] = [];
 
   add(fault: Fault): void {
     const times = fault.times ?? 1;
@@ -53,6 +54,12 @@ export class FaultQueue {
 
   clear(): void {
     this.#armed = [];
+    for (const listener of this.#onClear) listener();
+  }
+
+  /** Also disarms faults kept elsewhere (a failing long-running operation) on `clear()`. */
+  onClear(listener: () => void): void {
+    this.#onClear.push(listener);
   }
 }
 

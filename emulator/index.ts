@@ -6,6 +6,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ArmContext } from "./arm-context.ts";
 import { FaultQueue, type Fault } from "./faults.ts";
+import {
+  applyFaultOptions,
+  faultControls,
+  type FaultControls,
+  type FaultOptions,
+} from "./fault-controls.ts";
 import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
 import { loadSeed, validateSeed, type Seed } from "./seed.ts";
@@ -20,6 +26,7 @@ import { createServerCertificates } from "./tls.ts";
 import { TokenAuthority } from "./tokens.ts";
 
 export type { Fault } from "./faults.ts";
+export type { FaultOptions, OperationError, RegistryView } from "./fault-controls.ts";
 export type { RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
 export type { RoleAssignmentInput } from "./state.ts";
@@ -36,7 +43,8 @@ export const PROXY_ONLY_HOST = "pipelines.actions.localhost";
 /** The seed `npm run emulator` and `startEmulator()` use when given none. */
 export const DEMO_SEED_PATH = fileURLToPath(new URL("./seeds/demo.json", import.meta.url));
 
-export interface EmulatorOptions {
+/** Also takes the fault options of fault-controls.ts (list lag, async operations, the clock). */
+export interface EmulatorOptions extends FaultOptions {
   /** The starting world, or the path of a seed JSON file; the demo seed if omitted. */
   readonly seed?: Seed | string;
   /** 0 (the default) picks a free port. */
@@ -59,7 +67,8 @@ export interface RoleAssignmentView {
   readonly principalType: string;
 }
 
-export interface Emulator {
+/** Also has the fault controls of fault-controls.ts (`setListDelay`, `failNextRegistryCreate`...). */
+export interface Emulator extends FaultControls {
   /** `https://127.0.0.1:<port>`: the ARM endpoint, the authority host, and Graph. */
   readonly url: string;
   /** The CA that signed the server's certificate; trust it to talk to the emulator. */
@@ -124,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const identities = new Identities(seed);
   const certificates = createServerCertificates(["localhost", PROXY_ONLY_HOST]);
   const faults = new FaultQueue();
+  applyFaultOptions(state, options);
   const log: RequestLogEntry[] = [];
   // The base URL is known once the port is; handlers read the context per request.
   const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {
@@ -184,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addRoleAssignment: (assignment) => view(state, state.addRoleAssignment(assignment, null)),
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
+    ...faultControls(state, faults),
     clearRequests: () => {
       log.length = 0;
       connections.length = 0;

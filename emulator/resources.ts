@@ -3,8 +3,14 @@ import { pagedList, type ArmCall } from "./arm-context.ts";
 import { armErrors } from "./arm-errors.ts";
 import { jsonResponse, type EmulatorResponse } from "./exchange.ts";
 import { authorize, isAuthorized } from "./rbac.ts";
+import {
+  checkRegistryName,
+  getRegistryOperation,
+  putRegistry,
+  registryBody,
+} from "./registries.ts";
 import { isAtOrAbove } from "./scope.ts";
-import type { Cluster, EmulatorState, Registry, ResourceGroup, Subscription } from "./state.ts";
+import type { Cluster, EmulatorState, ResourceGroup, Subscription } from "./state.ts";
 
 /**
  * Subscriptions, resource groups, and the two resource types the action reads: AKS managed
@@ -93,6 +99,8 @@ function providerRoute(
   providerSegments: readonly string[],
 ): EmulatorResponse {
   const [namespace, type, name, ...child] = providerSegments;
+  const registryWrite = registryRoute(call, subscription, groupName, providerSegments);
+  if (registryWrite) return registryWrite();
   const resourceType = RESOURCE_TYPES.get(`${namespace}/${type}`.toLowerCase());
   if (!resourceType || child.length > 0) {
     if (!KNOWN_NAMESPACES.has(namespace.toLowerCase())) {
@@ -106,6 +114,40 @@ function providerRoute(
   }
   if (groupName === undefined) throw armErrors.noRoute(call.request.path);
   return onlyGet(call, () => getResource(call, resourceType, subscription, groupName, name));
+}
+
+/**
+ * The Microsoft.ContainerRegistry routes other than reads (registries.ts): the name check, a
+ * registry PUT, and its async operation's status. Undefined for any other path.
+ */
+function registryRoute(
+  call: ArmCall,
+  subscription: Subscription,
+  groupName: string | undefined,
+  providerSegments: readonly string[],
+): (() => EmulatorResponse) | undefined {
+  const [namespace, type, name, ...child] = providerSegments;
+  if (namespace.toLowerCase() !== "microsoft.containerregistry") return undefined;
+  const lowerType = type.toLowerCase();
+  if (lowerType === "checknameavailability" && name === undefined && groupName === undefined) {
+    return () => onlyMethod(call, "POST", () => checkRegistryName(call, subscription));
+  }
+  if (lowerType !== "registries" || name === undefined || groupName === undefined) {
+    return undefined;
+  }
+  if (child.length === 2 && child[0].toLowerCase() === "operationstatuses") {
+    return () =>
+      onlyGet(call, () => getRegistryOperation(call, subscription, groupName, name, child[1]));
+  }
+  if (child.length === 0 && call.request.method === "PUT") {
+    return () => putRegistry(call, subscription, groupName, name);
+  }
+  return undefined;
+}
+
+function onlyMethod(call: ArmCall, method: string, handle: () => EmulatorResponse) {
+  if (call.request.method !== method) throw armErrors.methodNotAllowed(call.request.method);
+  return handle();
 }
 
 function onlyGet(call: ArmCall, handle: () => EmulatorResponse): EmulatorResponse {
@@ -340,42 +382,6 @@ function clusterDnsPrefix(cluster: Cluster): string {
   const clean = (text: string, length: number) =>
     text.replace(/[^a-zA-Z0-9-]/g, "").slice(0, length);
   return `${clean(cluster.name, 10)}-${clean(cluster.resourceGroup, 16)}-${cluster.subscriptionId.slice(0, 6)}`;
-}
-
-function registryBody(registry: Registry) {
-  return {
-    id: `/subscriptions/${registry.subscriptionId}/resourceGroups/${registry.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${registry.name}`,
-    name: registry.name,
-    type: "Microsoft.ContainerRegistry/registries",
-    location: registry.location,
-    tags: registry.tags ?? {},
-    sku: { name: registry.sku, tier: registry.sku },
-    properties: {
-      loginServer: `${registry.name.toLowerCase()}.azurecr.io`,
-      creationDate: registry.creationDate,
-      provisioningState: "Succeeded",
-      adminUserEnabled: registry.adminUserEnabled ?? false,
-      networkRuleSet: { defaultAction: "Allow", ipRules: [] },
-      policies: {
-        quarantinePolicy: { status: "disabled" },
-        trustPolicy: { type: "Notary", status: "disabled" },
-        retentionPolicy: { days: 7, lastUpdatedTime: registry.creationDate, status: "disabled" },
-        exportPolicy: { status: "enabled" },
-        azureADAuthenticationAsArmPolicy: { status: "enabled" },
-      },
-      encryption: { status: "disabled" },
-      status: null,
-      dataEndpointEnabled: false,
-      dataEndpointHostNames: [],
-      privateEndpointConnections: [],
-      publicNetworkAccess: registry.publicNetworkAccess,
-      networkRuleBypassOptions: "AzureServices",
-      networkRuleBypassAllowedForTasks: false,
-      zoneRedundancy: "Disabled",
-      anonymousPullEnabled: false,
-      roleAssignmentMode: registry.roleAssignmentMode,
-    },
-  };
 }
 
 function shortHash(...parts: string[]): string {

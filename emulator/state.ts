@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { ArmError, armErrors } from "./arm-errors.ts";
+import { AsyncOperations } from "./async-operations.ts";
 import { BUILT_IN_ROLE_DEFINITIONS, type RoleDefinition } from "./role-definitions.ts";
 import { isSameScope, parseScope, subscriptionOf, type Scope } from "./scope.ts";
 import {
@@ -44,11 +45,17 @@ export interface Cluster extends SeedCluster {
   readonly systemIdentityPrincipalId?: string;
 }
 
+export type RegistrySku = "Basic" | "Standard" | "Premium";
+
+/** Where a registry's creation stands: `Creating` until its async operation ends. */
+export type ProvisioningState = "Creating" | "Succeeded" | "Failed";
+
 export interface Registry extends SeedRegistry {
-  readonly sku: "Basic" | "Standard" | "Premium";
+  readonly sku: RegistrySku;
   readonly roleAssignmentMode: RoleAssignmentMode;
   readonly publicNetworkAccess: "Enabled" | "Disabled";
   readonly creationDate: string;
+  readonly provisioningState: ProvisioningState;
 }
 
 export interface RoleAssignment {
@@ -78,6 +85,12 @@ export interface RoleAssignmentInput {
   readonly name?: string;
 }
 
+interface DeletedAssignment {
+  readonly assignment: RoleAssignment;
+  readonly createdAtMs: number;
+  readonly deletedAtMs: number;
+}
+
 /** The in-memory world the services read and change. */
 export class EmulatorState {
   readonly tenantId: string;
@@ -87,7 +100,20 @@ export class EmulatorState {
   readonly #registries: Registry[] = [];
   readonly #roleDefinitions = new Map<string, RoleDefinition>();
   readonly #roleAssignments = new Map<string, RoleAssignment>();
-  readonly #now: () => Date;
+  #now: () => Date;
+  /** Long-running operations (registry creation) and how they play out. */
+  readonly operations = new AsyncOperations();
+  /**
+   * Eventual consistency: how long a role assignment created or deleted after start takes to
+   * show in (or leave) role assignment lists. GET by name and PUT see the change at once.
+   */
+  #listDelayMs = 0;
+  /** When each assignment created after start was created (ms); seed ones are not here. */
+  readonly #createdAtMs = new Map<string, number>();
+  /** Assignments deleted while lists lag, kept until the lists catch up. */
+  #deleted: DeletedAssignment[] = [];
+  /** False while the seed loads: the seed's assignments are listed at once. */
+  #started = false;
 
   constructor(seed: Seed, now: () => Date = () => new Date()) {
     this.tenantId = seed.tenantId.toLowerCase();
@@ -110,10 +136,16 @@ export class EmulatorState {
     for (const cluster of seed.clusters ?? []) this.#addCluster(cluster);
     for (const registry of seed.registries ?? []) this.#addRegistry(registry);
     for (const assignment of seed.roleAssignments ?? []) this.addRoleAssignment(assignment, null);
+    this.#started = true;
   }
 
   now(): Date {
     return this.#now();
+  }
+
+  /** Replaces the clock every timestamp, lag and operation reads (tests inject a fake one). */
+  useClock(now: () => Date): void {
+    this.#now = now;
   }
 
   // --- subscriptions, groups and resources ---
@@ -144,6 +176,27 @@ export class EmulatorState {
 
   registry(subscriptionId: string, resourceGroup: string, name: string): Registry | undefined {
     return this.registries(subscriptionId, resourceGroup).find((r) => sameName(r.name, name));
+  }
+
+  /** Every registry of the emulated world: registry names are global (they are DNS names). */
+  allRegistries(): Registry[] {
+    return [...this.#registries];
+  }
+
+  /** The registry of that name anywhere, whatever the case. */
+  registryNamed(name: string): Registry | undefined {
+    return this.#registries.find((registry) => sameName(registry.name, name));
+  }
+
+  /** Adds a registry, or replaces the one with the same subscription, group and name. */
+  saveRegistry(registry: Registry): void {
+    const index = this.#registries.findIndex(
+      (other) =>
+        sameName(other.name, registry.name) &&
+        inPlace(other, registry.subscriptionId, registry.resourceGroup),
+    );
+    if (index < 0) this.#registries.push(registry);
+    else this.#registries[index] = registry;
   }
 
   /**
@@ -226,11 +279,64 @@ export class EmulatorState {
   }
 
   saveRoleAssignment(assignment: RoleAssignment): void {
+    if (this.#started && !this.#roleAssignments.has(assignment.name)) {
+      this.#createdAtMs.set(assignment.name, this.#nowMs());
+    }
     this.#roleAssignments.set(assignment.name, assignment);
   }
 
   deleteRoleAssignment(name: string): void {
-    this.#roleAssignments.delete(name.toLowerCase());
+    const key = name.toLowerCase();
+    const existing = this.#roleAssignments.get(key);
+    if (!existing) return;
+    if (this.#listDelayMs > 0) {
+      this.#deleted.push({
+        assignment: existing,
+        createdAtMs: this.#createdAtMs.get(key) ?? Number.NEGATIVE_INFINITY,
+        deletedAtMs: this.#nowMs(),
+      });
+    }
+    this.#createdAtMs.delete(key);
+    this.#roleAssignments.delete(key);
+  }
+
+  get listDelayMs(): number {
+    return this.#listDelayMs;
+  }
+
+  /** Sets how far role assignment lists lag behind writes; 0 (the default) is no lag. */
+  setListDelay(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new Error(`The list delay must be a finite number of ms >= 0, got ${ms}`);
+    }
+    this.#listDelayMs = ms;
+  }
+
+  /**
+   * Role assignments as lists show them: the world as it was `listDelayMs` ago. An assignment
+   * created after start appears once it is that old; a deleted one lingers that long. The seed's
+   * assignments were there all along.
+   */
+  listedRoleAssignments(): RoleAssignment[] {
+    const lag = this.#listDelayMs;
+    if (lag <= 0) {
+      this.#deleted = [];
+      return this.roleAssignments();
+    }
+    const now = this.#nowMs();
+    this.#deleted = this.#deleted.filter((gone) => gone.deletedAtMs + lag > now);
+    const listed = (createdAtMs: number) => createdAtMs + lag <= now;
+    const live = this.roleAssignments().filter((assignment) =>
+      listed(this.#createdAtMs.get(assignment.name) ?? Number.NEGATIVE_INFINITY),
+    );
+    const lingering = this.#deleted
+      .filter((gone) => listed(gone.createdAtMs))
+      .map((gone) => gone.assignment);
+    return [...live, ...lingering];
+  }
+
+  #nowMs(): number {
+    return this.#now().getTime();
   }
 
   /**
@@ -361,6 +467,7 @@ export class EmulatorState {
       roleAssignmentMode: seed.roleAssignmentMode ?? "LegacyRegistryPermissions",
       publicNetworkAccess: seed.publicNetworkAccess ?? "Enabled",
       creationDate: this.#now().toISOString(),
+      provisioningState: "Succeeded",
     });
   }
 
