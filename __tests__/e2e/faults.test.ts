@@ -237,3 +237,19 @@ describe("concurrent runs", () => {
     expect([...reported]).toEqual([kubeletPullAssignments()[0]!.id]);
   });
 });
+
+describe("eventual consistency", () => {
+  it("a re-run that cannot list the first run's assignment yet: PUTs the same name, changes nothing", async () => {
+    harness.emulator.setListDelay(60_000);
+
+    const first = await run();
+    const second = await run();
+
+    expect(first.outputs["changed"]).toBe("true");
+    expect(requestsMatching("PUT", "/roleAssignments/")).toHaveLength(2);
+    expect(second.exitCode).toBe(0);
+    expect(second.outputs["changed"]).toBe("false");
+    expect(second.outputs["role-assignment-id"]).toBe(first.outputs["role-assignment-id"]);
+    expect(kubeletPullAssignments()).toHaveLength(1);
+  });
+});

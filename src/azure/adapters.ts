@@ -234,6 +234,7 @@ export function createRoleAssignmentPort(
 
     async create(assignment: NewRoleAssignment, { signal }: CallOptions) {
       try {
+        let status = 0;
         const created = await roleAssignments.create(
           sdkScope(assignment.scope),
           assignment.name,
@@ -242,12 +243,15 @@ export function createRoleAssignmentPort(
             principalId: assignment.principalId,
             principalType: assignment.principalType,
           },
-          { abortSignal: signal },
+          // 201 creates; 200 means this very assignment existed (a run whose list came before
+          // ARM's lists caught up with an earlier run's write).
+          { abortSignal: signal, onResponse: (raw) => (status = raw.status) },
         );
         return {
           created: toRoleAssignment(
             await confirmReadable(roleAssignments, created.id ?? "", budget),
           ),
+          alreadyExisted: status === 200,
         };
       } catch (error) {
         if (errorCode(error) === "RoleAssignmentExists") {

@@ -99,14 +99,18 @@ export interface RoleAssignmentPort {
     options: CallOptions,
   ): Promise<RoleAssignment[]>;
   /**
-   * Creates the assignment. Resolves to `{ created }` when it now exists under that name, or to
+   * Creates the assignment. Resolves to `{ created }` when it now exists under that name (with
+   * `alreadyExisted` when ARM answered 200: the same assignment was there already), or to
    * `{ conflict }` when ARM refused it because the same role is already assigned to the same
    * principal at the same scope under another name (409 RoleAssignmentExists).
    */
   create(
     assignment: NewRoleAssignment,
     options: CallOptions,
-  ): Promise<{ created: RoleAssignment } | { conflict: { existingId: string | undefined } }>;
+  ): Promise<
+    | { created: RoleAssignment; alreadyExisted?: boolean }
+    | { conflict: { existingId: string | undefined } }
+  >;
   /** Deletes by full id; resolves either way when it is already gone. */
   delete(id: string, options: CallOptions): Promise<void>;
 }

@@ -156,6 +156,16 @@ export async function attach(
 
   log.info(`Granting ${role.name} on ${registry.id} (role assignment ${plan.assignment.name}).`);
   const outcome = await ports.roleAssignments.create(plan.assignment, options);
+  if ("created" in outcome && outcome.alreadyExisted) {
+    log.info(`${role.name} was already granted under this very name (ARM's lists lag): no change.`);
+    return {
+      ...result,
+      outcome: "already-assigned",
+      assignmentId: outcome.created.id,
+      assignmentScope: registry.id,
+      changed: false,
+    };
+  }
   if ("created" in outcome) {
     return {
       ...result,
