@@ -57,12 +57,13 @@ export async function startProxy(): Promise<Proxy> {
     });
     sockets.add(upstream);
     upstream.once("close", () => sockets.delete(upstream));
-    const drop = () => {
-      upstream.destroy();
-      client.destroy();
-    };
-    upstream.on("error", drop);
-    client.on("error", drop);
+    let connected = false;
+    upstream.once("connect", () => (connected = true));
+    upstream.on("error", () => {
+      if (connected) client.destroy();
+      else client.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+    });
+    client.on("error", () => upstream.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -50,11 +50,7 @@ export function identityCredential(
       return new ClientAssertionCredential(
         method.tenantId,
         method.clientId,
-        async () => {
-          const idToken = await hooks.getIdToken(method.audience);
-          hooks.mask(idToken);
-          return idToken;
-        },
+        freshIdTokens(method.audience, hooks),
         authority,
       );
     case "azure-cli":
@@ -66,6 +62,36 @@ export function identityCredential(
       return method.clientId
         ? new ManagedIdentityCredential({ clientId: method.clientId })
         : new ManagedIdentityCredential();
+  }
+}
+
+/** An ID token this far from expiry is still fresh enough to present again. */
+const ID_TOKEN_REUSE_MARGIN_MS = 4 * 60 * 1000;
+
+/**
+ * The client assertion callback: GitHub's ID token for `audience`, asked for anew whenever the
+ * last one is less than four of its five minutes from expiry. @azure/identity calls the callback
+ * twice for one sign-in (building MSAL's client, then the request): reusing the token within
+ * that window saves a round trip to GitHub, and no token older than a minute is ever presented.
+ */
+export function freshIdTokens(audience: string, hooks: RunnerHooks): () => Promise<string> {
+  let last: { readonly token: string; readonly expiresAt: number } | undefined;
+  return async () => {
+    if (last && last.expiresAt - ID_TOKEN_REUSE_MARGIN_MS > Date.now()) return last.token;
+    const token = await hooks.getIdToken(audience);
+    hooks.mask(token);
+    last = { token, expiresAt: expiryOf(token) };
+    return token;
+  };
+}
+
+/** A JWT's `exp` in ms, or 0 (never reused) when it has none. */
+function expiryOf(jwt: string): number {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
+    return typeof payload?.exp === "number" ? payload.exp * 1000 : 0;
+  } catch {
+    return 0;
   }
 }
 

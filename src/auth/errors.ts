@@ -56,9 +56,15 @@ function firstLine(error: unknown): string {
 function generalRemedy(method: SignInMethod): string {
   switch (method.kind) {
     case "service-principal":
-      return `Check '${ClientId}', '${TenantId}', '${ClientSecret}' and '${AuthorityHost}'.`;
+      return (
+        `Check '${ClientId}', '${TenantId}', '${ClientSecret}' and '${Environment}', and that the ` +
+        `runner can reach the sign-in host (behind a proxy: HTTPS_PROXY, NO_PROXY).`
+      );
     case "oidc":
-      return `Check '${ClientId}', '${TenantId}', '${Audience}' and the app's federated credentials.`;
+      return (
+        `Check '${ClientId}', '${TenantId}', '${Audience}' and the app's federated credentials, ` +
+        `and that the runner can reach the sign-in host (behind a proxy: HTTPS_PROXY, NO_PROXY).`
+      );
     case "azure-cli":
       return "Check the Azure CLI session (az account show) left by azure/login.";
     case "managed-identity":
@@ -95,6 +101,20 @@ export function toSignInError(error: unknown, method: SignInMethod, cloud: Cloud
         : generalRemedy(method),
       cause: error,
     });
+  }
+  if (/endpoints_resolution_error/.test(line) && "tenantId" in method && method.tenantId) {
+    // MSAL reads the tenant's OpenID configuration first; an unknown tenant ends there.
+    return new ActionError(
+      `Sign-in to Entra ID (${cloud.authorityHost}) failed: it could not describe tenant ` +
+        `${method.tenantId} (${line}).`,
+      {
+        remedy:
+          `Check '${TenantId}': it must be the directory (tenant) id of the app registration in ` +
+          `${cloud.name} (az account show --query tenantId); and '${Environment}' (or ` +
+          `'${AuthorityHost}') if the app lives in another cloud.`,
+        cause: error,
+      },
+    );
   }
   const code = /AADSTS\d+/.exec(line)?.[0];
   const remedy = code && Object.hasOwn(ENTRA_REMEDIES, code) ? ENTRA_REMEDIES[code] : undefined;
