@@ -8,17 +8,103 @@ import type {
   AzurePorts,
   Cluster,
   ClusterPort,
+  DirectoryPort,
   Log,
   NewRoleAssignment,
+  Permission,
   Registry,
   RegistryPort,
   RoleAssignment,
   RoleAssignmentPort,
+  RoleDefinition,
+  RoleDefinitionPort,
 } from "../../src/azure/ports.ts";
 import { ActionError } from "../../src/errors.ts";
 
+// Built-in role definition GUIDs: the same in every cloud and tenant (learn.microsoft.com,
+// azure/role-based-access-control/built-in-roles).
 export const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 export const ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec";
+export const REPOSITORY_READER = "b93aa761-3e63-49ed-ac28-beffa264f7ac";
+export const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+export const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+export const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+
+/** A role definition as the fake holds it: one permission block, assignable at some scopes. */
+export interface FakeRoleDefinition {
+  readonly guid: string;
+  readonly roleName: string;
+  /** Where it can be assigned; `["/"]` (everywhere) for built-in roles. */
+  readonly assignableScopes: readonly string[];
+  readonly permissions: readonly Permission[];
+}
+
+export type RoleDefinitionSpec = {
+  readonly guid: string;
+  readonly roleName: string;
+  readonly assignableScopes?: readonly string[];
+} & Partial<Permission>;
+
+function definitionOf(spec: RoleDefinitionSpec): FakeRoleDefinition {
+  return {
+    guid: spec.guid.toLowerCase(),
+    roleName: spec.roleName,
+    assignableScopes: spec.assignableScopes ?? ["/"],
+    permissions: [
+      {
+        actions: spec.actions ?? [],
+        notActions: spec.notActions ?? [],
+        dataActions: spec.dataActions ?? [],
+        notDataActions: spec.notDataActions ?? [],
+      },
+    ],
+  };
+}
+
+/** The built-in roles the tests meet, with their real permissions. */
+export const BUILT_IN_ROLES: readonly RoleDefinitionSpec[] = [
+  {
+    guid: ACR_PULL,
+    roleName: "AcrPull",
+    actions: ["Microsoft.ContainerRegistry/registries/pull/read"],
+  },
+  {
+    guid: ACR_PUSH,
+    roleName: "AcrPush",
+    actions: [
+      "Microsoft.ContainerRegistry/registries/pull/read",
+      "Microsoft.ContainerRegistry/registries/push/write",
+    ],
+  },
+  {
+    guid: REPOSITORY_READER,
+    roleName: "Container Registry Repository Reader",
+    dataActions: [
+      "Microsoft.ContainerRegistry/registries/repositories/metadata/read",
+      "Microsoft.ContainerRegistry/registries/repositories/content/read",
+    ],
+  },
+  { guid: OWNER, roleName: "Owner", actions: ["*"] },
+  {
+    guid: CONTRIBUTOR,
+    roleName: "Contributor",
+    actions: ["*"],
+    notActions: [
+      "Microsoft.Authorization/*/Delete",
+      "Microsoft.Authorization/*/Write",
+      "Microsoft.Authorization/elevateAccess/Action",
+      "Microsoft.Blueprint/blueprintAssignments/write",
+      "Microsoft.Blueprint/blueprintAssignments/delete",
+      "Microsoft.Compute/galleries/share/action",
+      "Microsoft.Purview/consents/write",
+      "Microsoft.Purview/consents/delete",
+      "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+      "Microsoft.Subscription/cancel/action",
+      "Microsoft.Subscription/enable/action",
+    ],
+  },
+  { guid: READER, roleName: "Reader", actions: ["*/read"] },
+];
 
 function normalized(scope: string): string {
   const trimmed = scope.toLowerCase().replace(/\/+$/, "");
@@ -49,6 +135,15 @@ export function roleDefinitionIdFor(subscriptionId: string, roleGuid: string): s
   return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
 }
 
+/** The subscription a scope lies in, `undefined` above subscriptions (management groups, root). */
+function subscriptionOf(scope: string): string | undefined {
+  return /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
+}
+
+/** ARM's two forms of a role definition id: subscription-scoped, or tenant-scoped. */
+const ROLE_DEFINITION_ID =
+  /^(?:\/subscriptions\/([^/]+))?\/providers\/microsoft\.authorization\/roledefinitions\/([^/]+)\/?$/i;
+
 export function assignmentIdFor(scope: string, name: string): string {
   return `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
 }
@@ -70,6 +165,12 @@ export class FakeAzure implements AzurePorts {
   private readonly registryList: Registry[] = [];
   private readonly unlisted = new Set<RoleAssignment>();
   private competitor: CompetingWriter | undefined;
+  /** Every write the ports received, as `PUT <id>` or `DELETE <id>`: the fake's request log. */
+  readonly writes: string[] = [];
+  private readonly definitionList: FakeRoleDefinition[] = BUILT_IN_ROLES.map(definitionOf);
+  /** Microsoft Graph's service principals: application (client) id to object id. */
+  private readonly servicePrincipals = new Map<string, string>();
+  private directoryRefuses = false;
 
   readonly subscriptionId: string;
 
@@ -87,23 +188,49 @@ export class FakeAzure implements AzurePorts {
     return registry;
   }
 
-  /** Seeds an assignment as someone else (the portal, the CLI) would have made it. */
+  /** A custom role (or a second role of the same name); built-in roles are there already. */
+  addRoleDefinition(spec: RoleDefinitionSpec): FakeRoleDefinition {
+    const definition = definitionOf(spec);
+    this.definitionList.push(definition);
+    return definition;
+  }
+
+  /** Registers a service principal in Microsoft Graph. */
+  addServicePrincipal(appId: string, objectId: string): void {
+    this.servicePrincipals.set(appId.toLowerCase(), objectId);
+  }
+
+  /** Makes Microsoft Graph answer 403, as it does to a principal without directory read rights. */
+  refuseDirectoryReads(): void {
+    this.directoryRefuses = true;
+  }
+
+  /**
+   * Seeds an assignment as someone else (the portal, the CLI) would have made it. Its role
+   * definition id names the scope's subscription, or the tenant above subscriptions.
+   */
   assign(fields: {
     scope: string;
     principalId: string;
     roleGuid: string;
     name?: string;
+    /** `false`: not in ARM's lists yet (they lag behind writes), though a PUT finds it. */
+    listed?: boolean;
   }): RoleAssignment {
     const name = fields.name ?? randomUUID();
+    const subscription = subscriptionOf(fields.scope);
     const assignment: RoleAssignment = {
       id: assignmentIdFor(fields.scope, name),
       name,
       scope: fields.scope,
-      roleDefinitionId: roleDefinitionIdFor(this.subscriptionId, fields.roleGuid),
+      roleDefinitionId: subscription
+        ? roleDefinitionIdFor(subscription, fields.roleGuid)
+        : `/providers/Microsoft.Authorization/roleDefinitions/${fields.roleGuid}`,
       principalId: fields.principalId,
       principalType: "ServicePrincipal",
     };
     this.assignments.push(assignment);
+    if (fields.listed === false) this.unlisted.add(assignment);
     return assignment;
   }
 
@@ -159,6 +286,7 @@ export class FakeAzure implements AzurePorts {
       ),
 
     create: async (wanted) => {
+      this.writes.push(`PUT ${assignmentIdFor(wanted.scope, wanted.name)}`);
       const competitor = this.competitor;
       this.competitor = undefined;
       if (competitor) {
@@ -177,8 +305,10 @@ export class FakeAzure implements AzurePorts {
           normalized(a.scope) === normalized(wanted.scope),
       );
       if (sameName) {
-        // A PUT of the same assignment is idempotent; changing an existing one is not allowed.
-        if (samePrincipalRoleScope(sameName, wanted)) return { created: sameName };
+        // A PUT of the same assignment is idempotent (200, not 201); changing one is not allowed.
+        if (samePrincipalRoleScope(sameName, wanted)) {
+          return { created: sameName, alreadyExisted: true };
+        }
         throw new Error("409 RoleAssignmentUpdateNotPermitted");
       }
       const other = this.assignments.find((a) => samePrincipalRoleScope(a, wanted));
@@ -197,6 +327,69 @@ export class FakeAzure implements AzurePorts {
       };
       this.assignments.push(created);
       return { created };
+    },
+
+    // ARM's deleteById: 200 with the assignment, or 204 when it is already gone.
+    delete: async (id) => {
+      this.writes.push(`DELETE ${id}`);
+      const index = this.assignments.findIndex((a) => normalized(a.id) === normalized(id));
+      if (index >= 0) this.assignments.splice(index, 1);
+    },
+  };
+
+  readonly roleDefinitions: RoleDefinitionPort = {
+    getRoleDefinition: async (id) => {
+      const match = ROLE_DEFINITION_ID.exec(id);
+      if (!match) return undefined;
+      const [, subscription, guid] = match;
+      const definition = this.definitionList.find((d) => d.guid === guid!.toLowerCase());
+      return definition && this.viewOf(definition, subscription);
+    },
+
+    // ARM's list with `$filter=roleName eq '...'`: the definitions of that name assignable there.
+    findRoleDefinitions: async (scope, roleName) =>
+      this.definitionList
+        .filter(
+          (d) =>
+            d.roleName.toLowerCase() === roleName.toLowerCase() &&
+            d.assignableScopes.some((assignable) => contains(assignable, scope)),
+        )
+        .map((d) => this.viewOf(d, subscriptionOf(scope))),
+  };
+
+  private viewOf(definition: FakeRoleDefinition, subscription: string | undefined): RoleDefinition {
+    const path = `/providers/Microsoft.Authorization/roleDefinitions/${definition.guid}`;
+    return {
+      id: subscription ? `/subscriptions/${subscription}${path}` : path,
+      name: definition.guid,
+      roleName: definition.roleName,
+      permissions: definition.permissions,
+    };
+  }
+
+  // What the real adapter (src/azure/graph.ts) throws for Graph's 403 and 404.
+  readonly directory: DirectoryPort = {
+    servicePrincipalObjectId: async (appId) => {
+      if (this.directoryRefuses) {
+        throw new ActionError(
+          `Microsoft Graph refused to read the cluster's service principal (client id ${appId}): ` +
+            `403 Authorization_RequestDenied: Insufficient privileges to complete the operation.`,
+          {
+            remedy:
+              `Give the signed-in principal the Graph application permission ` +
+              `Application.Read.All, or grant the role yourself: ` +
+              `az role assignment create --assignee ${appId} --role AcrPull --scope <registry id>.`,
+          },
+        );
+      }
+      const objectId = this.servicePrincipals.get(appId.toLowerCase());
+      if (!objectId) {
+        throw new ActionError(
+          `The cluster's service principal (client id ${appId}) does not exist in the tenant.`,
+          { remedy: "Reset its credentials: az aks update-credentials --reset-service-principal." },
+        );
+      }
+      return objectId;
     },
   };
 }

@@ -37,6 +37,7 @@ function registryAt(id: string, name = id.split("/").at(-1)!): Registry {
     loginServer: `${name}.azurecr.io`,
     location: "eastus",
     roleAssignmentMode: undefined,
+    publicNetworkAccess: "Enabled",
   };
 }
 
@@ -53,6 +54,7 @@ function world(): FakeAzure {
     location: "eastus",
     kubeletIdentity: kubelet,
     servicePrincipalClientId: "msi",
+    controlPlanePrincipalId: undefined,
   });
   azure.addRegistry(registryAt(scopes.registry));
   return azure;
@@ -62,6 +64,8 @@ const request: AttachRequest = {
   resourceGroup: "rg-aks",
   clusterName: "aks-demo",
   registry: { kind: "name", name: "demoacr" },
+  role: { kind: "auto" },
+  dryRun: false,
 };
 
 function run(azure: FakeAzure, req: AttachRequest = request) {
@@ -136,6 +140,28 @@ describe("attach", () => {
       changed: false,
       assignmentId: existing.id,
       assignmentScope: existing.scope,
+    });
+  });
+
+  it("reports no change when its own assignment exists but ARM's list does not show it yet", async () => {
+    const azure = world();
+    const name = assignmentName(scopes.registry, kubelet.objectId, ACR_PULL);
+    const lagging = azure.assign({
+      scope: scopes.registry,
+      principalId: kubelet.objectId,
+      roleGuid: ACR_PULL,
+      name,
+      listed: false,
+    });
+
+    const result = await run(azure);
+
+    expect(azure.assignments).toEqual([lagging]);
+    expect(result).toMatchObject({
+      outcome: "already-assigned",
+      changed: false,
+      assignmentId: lagging.id,
+      assignmentScope: scopes.registry,
     });
   });
 
@@ -302,7 +328,7 @@ describe("attach", () => {
     await expect(attempt).rejects.toMatchObject({ remedy: expect.stringMatching(/Re-run/) });
   });
 
-  it("fails, naming the cluster and the missing kubelet identity, and grants nothing", async () => {
+  it("fails, naming the cluster with no identity to pull with, and grants nothing", async () => {
     const azure = world();
     azure.addCluster({
       id: clusterId("aks-new"),
@@ -310,18 +336,19 @@ describe("attach", () => {
       location: "eastus",
       kubeletIdentity: undefined,
       servicePrincipalClientId: "msi",
+      controlPlanePrincipalId: undefined,
     });
 
     const attempt = run(azure, { ...request, clusterName: "aks-new" });
 
-    await expect(attempt).rejects.toThrow(/'aks-new'.*kubelet identity/);
+    await expect(attempt).rejects.toThrow(/'aks-new' has no identity to pull/);
     await expect(attempt).rejects.toMatchObject({
-      remedy: expect.stringMatching(/az aks (show|update)/),
+      remedy: expect.stringMatching(/kubelet identity.*az aks (show|update)/),
     });
     expect(azure.assignments).toEqual([]);
   });
 
-  it("fails for a service-principal cluster, naming its client id, and grants nothing", async () => {
+  it("fails for a service-principal cluster the directory does not know, naming its client id, and grants nothing", async () => {
     const spClientId = "0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e";
     const azure = world();
     azure.addCluster({
@@ -330,14 +357,12 @@ describe("attach", () => {
       location: "eastus",
       kubeletIdentity: undefined,
       servicePrincipalClientId: spClientId,
+      controlPlanePrincipalId: undefined,
     });
 
     const attempt = run(azure, { ...request, clusterName: "aks-legacy" });
 
     await expect(attempt).rejects.toThrow(new RegExp(`service principal.*${spClientId}`));
-    await expect(attempt).rejects.toMatchObject({
-      remedy: expect.stringContaining(`--assignee ${spClientId} --role AcrPull`),
-    });
     expect(azure.assignments).toEqual([]);
   });
 

@@ -105,7 +105,7 @@ describe("toActionError", () => {
       restError({ code: "PrincipalNotFound", statusCode: 400, message: "no principal" }),
       createAssignment,
       [/PrincipalNotFound/],
-      [/Re-run the job in a few minutes/],
+      [/still not known to Entra ID/, /timeout-seconds/, /re-run later/],
     ],
     [
       "an unknown code",
