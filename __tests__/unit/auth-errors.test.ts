@@ -103,6 +103,15 @@ describe("toSignInError", () => {
       /id-token: write/,
     ],
     [
+      "GitHub refusing the token request",
+      oidc,
+      new Error(
+        "Error message: Failed to get ID Token. \n Error Code : 401\n Error Message: Unauthorized",
+      ),
+      /GitHub did not give the job an OIDC token/,
+      /id-token: write/,
+    ],
+    [
       "no Azure CLI",
       cli,
       authenticationError("Azure CLI could not be found. Please visit https://aka.ms/azure-cli"),

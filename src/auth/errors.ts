@@ -88,6 +88,14 @@ export function toSignInError(error: unknown, method: SignInMethod, cloud: Cloud
   if (method.kind === "oidc" && /ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(line)) {
     return noOidcPermission(`Signing in with OIDC`);
   }
+  if (method.kind === "oidc" && /Failed to get ID Token/i.test(line)) {
+    return new ActionError(`GitHub did not give the job an OIDC token: ${line}`, {
+      remedy:
+        "Check that the job has 'permissions: id-token: write', and re-run it (the token request " +
+        "credentials GitHub gives a job expire with it).",
+      cause: error,
+    });
+  }
   if (method.kind === "azure-cli") return cliError(error, line);
   if (method.kind === "managed-identity") {
     const found = /Identity not found/i.test(line);
