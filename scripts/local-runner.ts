@@ -52,12 +52,18 @@ function inputEnv(inputs: Readonly<Record<string, string>>): Record<string, stri
   );
 }
 
-/** The variables of the parent that a runner would not pass (other runs' inputs, a proxy). */
+/**
+ * The parent's variables, less those that would change how the action signs in or connects:
+ * inputs and runner files of another run, GitHub's token request, managed identity endpoints,
+ * a proxy, a default subscription. A run gets those only when its options say so.
+ */
+const NOT_INHERITED =
+  /^(INPUT_|GITHUB_|ACTIONS_ID_TOKEN_|IDENTITY_|MSI_|IMDS_|AZURE_|HTTPS?_PROXY$|ALL_PROXY$|NO_PROXY$)/i;
+
 function cleanEnv(): Record<string, string> {
   return Object.fromEntries(
     Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined && !entry[0].startsWith("INPUT_") && !entry[0].startsWith("GITHUB_"),
+      (entry): entry is [string, string] => entry[1] !== undefined && !NOT_INHERITED.test(entry[0]),
     ),
   );
 }

@@ -38,6 +38,7 @@ export async function run(): Promise<void> {
         credential: session.credential,
         endpoint: session.cloud.resourceManagerEndpoint,
         scope: session.scope,
+        graphEndpoint: session.cloud.graphEndpoint,
         userAgent: USER_AGENT,
         budget,
       },

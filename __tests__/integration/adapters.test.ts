@@ -28,6 +28,7 @@ function portsFor(appId: string, secret: string): AzurePorts {
       credential,
       endpoint: emulator.url,
       scope: `${emulator.url}/.default`,
+      graphEndpoint: emulator.url,
       userAgent: "test",
       budget: { deadline: Date.now() + 30_000, signal, clock: systemClock },
     },
@@ -128,6 +129,7 @@ describe("role assignment port", () => {
     const name = "2b0d5c1e-7f3a-5c9d-8e1f-0a2b3c4d5e6f";
 
     const outcome = await ports.roleAssignments.create(newAssignment(name), { signal });
+    const again = await ports.roleAssignments.create(newAssignment(name), { signal });
     const listed = await ports.roleAssignments.listForPrincipal(
       scopes.registry,
       ids.kubelet.objectId,
@@ -136,7 +138,10 @@ describe("role assignment port", () => {
 
     expect(outcome).toEqual({
       created: expect.objectContaining({ name, principalType: "ServicePrincipal" }),
+      alreadyExisted: false,
     });
+    // The same PUT again: ARM answers 200, and the port says the assignment was there already.
+    expect(again).toEqual({ created: expect.objectContaining({ name }), alreadyExisted: true });
     expect(emulator.roleAssignments().filter((a) => a.name === name)).toHaveLength(1);
     expect(listed.map((a) => a.name)).toEqual([name]);
   });

@@ -8,7 +8,7 @@ import {
   createRoleAssignmentPort,
   createRoleDefinitionPort,
 } from "./adapters.ts";
-import { createDirectoryPort, graphEndpointFor } from "./graph.ts";
+import { createDirectoryPort } from "./graph.ts";
 import type { AzurePorts } from "./ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 
@@ -18,6 +18,8 @@ export interface ArmConnection {
   readonly endpoint: string;
   /** OAuth scope of ARM tokens for that endpoint. */
   readonly scope: string;
+  /** Microsoft Graph of the same cloud, e.g. `https://graph.microsoft.com`. */
+  readonly graphEndpoint: string;
   /** Identifies the action in ARM's logs. */
   readonly userAgent: string;
   /** The run's deadline: every request's retries stay within it. */
@@ -65,7 +67,7 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
     roleDefinitions: createRoleDefinitionPort(authorization.roleDefinitions),
     directory: createDirectoryPort({
       credential,
-      endpoint: graphEndpointFor(endpoint),
+      endpoint: connection.graphEndpoint,
       userAgent,
       budget,
     }),

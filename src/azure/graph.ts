@@ -11,18 +11,6 @@ import { ActionError } from "../errors.ts";
 import type { DirectoryPort } from "./ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 
-/** Microsoft Graph per ARM endpoint; a private cloud or the emulator serves both on one host. */
-const GRAPH_BY_ARM_HOST: Readonly<Record<string, string>> = {
-  "management.azure.com": "https://graph.microsoft.com",
-  "management.usgovcloudapi.net": "https://graph.microsoft.us",
-  "management.chinacloudapi.cn": "https://microsoftgraph.chinacloudapi.cn",
-};
-
-export function graphEndpointFor(resourceManagerEndpoint: string): string {
-  const url = new URL(resourceManagerEndpoint);
-  return GRAPH_BY_ARM_HOST[url.hostname] ?? url.origin;
-}
-
 export interface GraphConnection {
   readonly credential: TokenCredential;
   /** e.g. `https://graph.microsoft.com`. */

@@ -35,8 +35,9 @@ export async function resolveRole(
     };
   }
   if (choice.kind === "guid") {
+    const guid = choice.guid.toLowerCase();
     const { subscriptionId } = splitArmId(registry.id);
-    const id = roleDefinitionId(subscriptionId, { name: choice.guid, guid: choice.guid });
+    const id = roleDefinitionId(subscriptionId, { name: guid, guid });
     const definition = await ports.roleDefinitions.getRoleDefinition(id, options);
     if (!definition) {
       throw new ActionError(`Input 'role': there is no role definition ${choice.guid}.`, {
@@ -44,7 +45,7 @@ export async function resolveRole(
           "Use a role's GUID as listed by 'az role definition list --query [].name', or its name.",
       });
     }
-    return { role: { name: definition.roleName, guid: choice.guid }, definition };
+    return { role: { name: definition.roleName, guid }, definition };
   }
   const found = await ports.roleDefinitions.findRoleDefinitions(registry.id, choice.name, options);
   const [definition, ...others] = found;
