@@ -1,6 +1,12 @@
 import * as core from "@actions/core";
 import { credsSecret } from "./auth/creds.ts";
-import { parseEndpoint, parseGuid, SignInInputs, type RawSignInInputs } from "./auth/inputs.ts";
+import {
+  parseEndpoint,
+  parseGuid,
+  refuseInput,
+  SignInInputs,
+  type RawSignInInputs,
+} from "./auth/inputs.ts";
 import { probeRunner, type RunnerFacts } from "./auth/runner.ts";
 import {
   describeSignInSettings,
@@ -11,7 +17,7 @@ import {
 import type { RegistryRef } from "./azure/ports.ts";
 import type { RoleChoice } from "./azure/roles.ts";
 import { isGuid, parseResourceId } from "./azure/resource-id.ts";
-import { ActionError, quote } from "./errors.ts";
+import { ActionError } from "./errors.ts";
 
 /** Every input the action reads, by its name in action.yml. */
 export const Inputs = {
@@ -71,9 +77,8 @@ const MAX_TIMEOUT_SECONDS = 3600;
 
 export { parseEndpoint, parseGuid };
 
-function refuse(input: InputName, value: string, problem: string, remedy: string): never {
-  throw new ActionError(`Input '${input}' ${problem}: ${quote(value)}.`, { remedy });
-}
+const refuse: (input: InputName, value: string, problem: string, remedy: string) => never =
+  refuseInput;
 
 function missing(input: InputName, remedy: string): never {
   throw new ActionError(`Input '${input}' is required but was not set.`, { remedy });
