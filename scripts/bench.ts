@@ -49,10 +49,12 @@ for (const latency of LATENCIES_MS) {
       fresh.push(await timed(emulator, inputs));
       const count = (service: string) =>
         emulator.requests.filter((r) => r.service === service).length;
-      freshRequests = `${count("login")} sign-in + ${count("arm")} ARM`;
+      const describe = () =>
+        `${count("metadata")} cloud metadata + ${count("login")} sign-in + ${count("arm")} ARM`;
+      freshRequests = describe();
       emulator.clearRequests();
       rerun.push(await timed(emulator, inputs));
-      rerunRequests = `${count("login")} sign-in + ${count("arm")} ARM`;
+      rerunRequests = describe();
     } finally {
       await emulator.close();
     }
