@@ -2,11 +2,10 @@
  * The mode, dry-run, role and fail-on-missing inputs through the real `core.getInput`: each test
  * sets `INPUT_*` variables as the runner would, next to valid sign-in inputs.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useRunnerEnv, type Inputs } from "./runner-env.ts";
 import { ActionError } from "../../src/errors.ts";
 import { readSettings, type Settings } from "../../src/settings.ts";
-
-type Inputs = Record<string, string | undefined>;
 
 const VALID: Inputs = {
   "resource-group": "rg-aks",
@@ -18,57 +17,15 @@ const VALID: Inputs = {
   "client-secret": "deployer-Secret~value.0123456789abcdef",
 };
 
-/** What could make the runner's environment choose another way to sign in. */
-const RUNNER_VARIABLES = [
-  "ACTIONS_ID_TOKEN_REQUEST_URL",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "IDENTITY_ENDPOINT",
-  "MSI_ENDPOINT",
-  "IMDS_ENDPOINT",
-  "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-  "AZURE_SUBSCRIPTION_ID",
-];
-
-let savedEnv: NodeJS.ProcessEnv;
-let stdout: string[];
-
-beforeEach(() => {
-  savedEnv = { ...process.env };
-  for (const key of Object.keys(process.env)) {
-    if (key.startsWith("INPUT_") || RUNNER_VARIABLES.includes(key)) delete process.env[key];
-  }
-  process.env["AZURE_CONFIG_DIR"] = "/nonexistent/azure-config";
-  stdout = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  for (const key of Object.keys(process.env)) {
-    if (!(key in savedEnv)) delete process.env[key];
-  }
-  Object.assign(process.env, savedEnv);
-});
-
-/** Sets the inputs as the runner does: `INPUT_<NAME>`, upper-cased, dashes kept. */
-function setInputs(inputs: Inputs): void {
-  for (const [name, value] of Object.entries(inputs)) {
-    const key = `INPUT_${name.toUpperCase()}`;
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-}
+const runner = useRunnerEnv();
 
 function settingsFrom(overrides: Inputs): Settings {
-  setInputs({ ...VALID, ...overrides });
+  runner.setInputs({ ...VALID, ...overrides });
   return readSettings();
 }
 
 function refusalOf(overrides: Inputs): ActionError {
-  setInputs({ ...VALID, ...overrides });
+  runner.setInputs({ ...VALID, ...overrides });
   try {
     readSettings();
   } catch (error) {
@@ -216,7 +173,7 @@ describe("the debug log", () => {
       "fail-on-missing": "false",
     });
 
-    const debug = stdout.join("").split("\n");
+    const debug = runner.writes().join("").split("\n");
     expect(debug).toContain("::debug::mode: detach, dry-run: true");
     expect(debug).toContain('::debug::role: {"kind":"name","name":"AcrPull"}');
     expect(debug).toContain("::debug::fail-on-missing: false");

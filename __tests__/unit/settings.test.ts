@@ -2,7 +2,8 @@
  * Settings through the real `core.getInput`: each test sets `INPUT_*` variables as the runner
  * would, and reads what the runner would see on stdout (mask and debug commands).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useRunnerEnv, type Inputs } from "./runner-env.ts";
 import { NamedClouds } from "../../src/auth/cloud.ts";
 import type { RunnerFacts } from "../../src/auth/runner.ts";
 import { isScopeAtOrAbove, parseResourceId } from "../../src/azure/resource-id.ts";
@@ -24,8 +25,6 @@ const SECRET = "deployer-Secret~value.0123456789abcdef";
 const REGISTRY_ID = `/subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/demoacr`;
 const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
 
-type Inputs = Record<string, string | undefined>;
-
 const VALID: Inputs = {
   "resource-group": "rg-aks",
   "cluster-name": "aks-demo",
@@ -36,37 +35,7 @@ const VALID: Inputs = {
   "client-secret": SECRET,
 };
 
-let savedEnv: NodeJS.ProcessEnv;
-let stdout: string[];
-
-beforeEach(() => {
-  savedEnv = { ...process.env };
-  for (const key of Object.keys(process.env)) {
-    if (key.startsWith("INPUT_")) delete process.env[key];
-  }
-  stdout = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  for (const key of Object.keys(process.env)) {
-    if (!(key in savedEnv)) delete process.env[key];
-  }
-  Object.assign(process.env, savedEnv);
-});
-
-/** Sets the inputs as the runner does: `INPUT_<NAME>`, upper-cased, dashes kept. */
-function setInputs(inputs: Inputs): void {
-  for (const [name, value] of Object.entries(inputs)) {
-    const key = `INPUT_${name.toUpperCase()}`;
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-}
+const runner = useRunnerEnv();
 
 /** A runner that offers no way to sign in but the inputs (no OIDC, CLI, managed identity). */
 const BARE_RUNNER: RunnerFacts = {
@@ -77,13 +46,13 @@ const BARE_RUNNER: RunnerFacts = {
 };
 
 function settingsFrom(overrides: Inputs): Settings {
-  setInputs({ ...VALID, ...overrides });
+  runner.setInputs({ ...VALID, ...overrides });
   return readSettings(undefined, BARE_RUNNER);
 }
 
 /** The ActionError `readSettings` refuses the inputs with. */
 function refusalOf(overrides: Inputs): ActionError {
-  setInputs({ ...VALID, ...overrides });
+  runner.setInputs({ ...VALID, ...overrides });
   try {
     readSettings(undefined, BARE_RUNNER);
   } catch (error) {
@@ -701,14 +670,16 @@ describe("readSettings", () => {
     const error = refusalOf(overrides);
 
     expect(describeFailure(error)).not.toContain(SECRET);
-    expect(stdout.filter((line) => line.includes(SECRET))).toEqual([`::add-mask::${SECRET}\n`]);
+    expect(runner.writes().filter((line) => line.includes(SECRET))).toEqual([
+      `::add-mask::${SECRET}\n`,
+    ]);
   });
 
   it("masks the client secret before writing anything else, and logs every setting but it", () => {
     settingsFrom({ "acr-name": undefined, "acr-resource-id": REGISTRY_ID });
 
-    expect(stdout[0]).toBe(`::add-mask::${SECRET}\n`);
-    const rest = stdout.slice(1).join("");
+    expect(runner.writes()[0]).toBe(`::add-mask::${SECRET}\n`);
+    const rest = runner.writes().slice(1).join("");
     expect(rest).not.toContain(SECRET);
     for (const shown of [
       "rg-aks",
@@ -726,7 +697,7 @@ describe("readSettings", () => {
   it("masks nothing when no secret is given", () => {
     refusalOf({ "client-secret": undefined });
 
-    expect(stdout.join("")).not.toContain("::add-mask::");
+    expect(runner.writes().join("")).not.toContain("::add-mask::");
   });
 });
 
