@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toActionError, toSignInError, type FailureContext } from "../../src/azure/errors.ts";
+import { toActionError, type FailureContext } from "../../src/azure/errors.ts";
 import { ActionError, describeFailure, quote } from "../../src/errors.ts";
 
 const registryScope =
@@ -169,63 +169,6 @@ describe("toActionError", () => {
     const original = new ActionError("already explained", { remedy: "do this" });
 
     expect(toActionError(original, readRegistry)).toBe(original);
-  });
-
-  it("treats a credential failure as a sign-in failure", () => {
-    const error = toActionError(
-      namedError("AuthenticationError", "AADSTS7000215: Invalid client secret provided."),
-      readRegistry,
-    );
-
-    expect(error.message).toMatch(/^Sign-in to Entra ID/);
-    expect(error.remedy).toMatch(/'client-secret'/);
-  });
-});
-
-describe("toSignInError", () => {
-  const host = "https://login.microsoftonline.com";
-
-  it.each([
-    [
-      "AADSTS7000215",
-      "ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided.\nTrace ID: 1",
-      /'client-secret'/,
-    ],
-    ["AADSTS7000222", "AADSTS7000222: The provided client secret keys are expired.", /expired/],
-    [
-      "AADSTS700016",
-      "AADSTS700016: Application with identifier 'x' was not found in the directory 'y'.",
-      /'client-id' and 'tenant-id'/,
-    ],
-    ["AADSTS90002", "AADSTS90002: Tenant 'y' not found.", /'tenant-id': no such tenant/],
-    [
-      "an unknown AADSTS code",
-      "AADSTS50000: something else",
-      /'client-id', 'tenant-id', 'client-secret' and 'authority-host'/,
-    ],
-    ["no code", "fetch failed", /'client-id', 'tenant-id', 'client-secret' and 'authority-host'/],
-  ])("explains %s", (_, message, remedy) => {
-    const error = toSignInError(new Error(message), host);
-
-    expect(error.message).toContain(`Sign-in to Entra ID (${host}) failed`);
-    expect(error.message).toContain(message.split("\n")[0]);
-    expect(error.remedy).toMatch(remedy);
-  });
-
-  it("keeps only the first line of a long SDK message", () => {
-    const error = toSignInError(
-      new Error("AADSTS7000215: bad secret\nTrace ID: abc\nTimestamp"),
-      host,
-    );
-
-    expect(error.message).not.toMatch(/Trace ID/);
-  });
-
-  it("explains a thrown non-Error", () => {
-    const error = toSignInError("AADSTS700016: no app", host);
-
-    expect(error.message).toContain("AADSTS700016: no app");
-    expect(error.remedy).toMatch(/'client-id' and 'tenant-id'/);
   });
 });
 

@@ -50,7 +50,14 @@ export async function signIn(
       `${method.kind === "azure-cli" ? "through the Azure CLI" : cloud.authorityHost}.`,
   );
   const scope = armScope(cloud);
-  const credential = createCredential(method, cloud, runtime);
+  const signedIn = createCredential(method, cloud, runtime);
+  // A token fetched later in the run (another scope, a refresh) fails as clearly as the first.
+  const credential: TokenCredential = {
+    getToken: (scopes, options) =>
+      signedIn.getToken(scopes, options).catch((error: unknown) => {
+        throw toSignInError(error, method, cloud);
+      }),
+  };
 
   const subscription =
     settings.subscriptionId !== undefined
@@ -58,14 +65,9 @@ export async function signIn(
       : (runtime.cliSubscription ?? currentCliSubscription)(runtime.signal);
   // Settled here so that a failed sign-in does not leave it unhandled.
   subscription.catch(() => undefined);
-  let token: string;
-  try {
-    const first = await credential.getToken(scope, { abortSignal: runtime.signal });
-    if (!first) throw new Error("The credential returned no token.");
-    token = first.token;
-  } catch (error) {
-    throw toSignInError(error, method, cloud);
-  }
+  const first = await credential.getToken(scope, { abortSignal: runtime.signal });
+  if (!first) throw toSignInError(new Error("The credential returned no token."), method, cloud);
+  const token = first.token;
   runtime.log.info(`Signed in${describeCaller(token)}.`);
   const subscriptionId = await subscription;
   runtime.log.info(`Subscription ${subscriptionId} (from ${settings.subscriptionSource}).`);

@@ -124,9 +124,6 @@ export function toActionError(error: unknown, context: FailureContext): ActionEr
       cause: error,
     });
   }
-  if (error instanceof Error && error.name === "AuthenticationError") {
-    return toSignInError(error);
-  }
   if (!isRestError(error)) {
     const reason = error instanceof Error ? error.message : String(error);
     return new ActionError(`Failed to ${context.operation} (${context.scope}): ${reason}`, {
@@ -148,30 +145,4 @@ export function toActionError(error: unknown, context: FailureContext): ActionEr
       cause: error,
     },
   );
-}
-
-/** Sign-in failures by Entra ID error code (AADSTS...). */
-const SIGN_IN_REMEDIES: Readonly<Record<string, string>> = {
-  AADSTS7000215:
-    "The client secret is wrong: check 'client-secret' holds the secret's value (not its id).",
-  AADSTS7000222:
-    "The client secret has expired: create a new one and update the repository secret.",
-  AADSTS700016: "Check 'client-id' and 'tenant-id': no such application in that tenant.",
-  AADSTS90002: "Check 'tenant-id': no such tenant.",
-  AADSTS900023: "Check 'tenant-id': it is not a valid tenant id.",
-};
-
-/** Turns a credential failure into an ActionError naming the input to fix. */
-export function toSignInError(error: unknown, authorityHost?: string): ActionError {
-  if (error instanceof ActionError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const code = /AADSTS\d+/.exec(message)?.[0];
-  const firstLine = message.split("\n")[0] ?? message;
-  const where = authorityHost ? ` (${authorityHost})` : "";
-  return new ActionError(`Sign-in to Entra ID${where} failed: ${firstLine}`, {
-    remedy:
-      (code && Object.hasOwn(SIGN_IN_REMEDIES, code) ? SIGN_IN_REMEDIES[code] : undefined) ??
-      "Check 'client-id', 'tenant-id', 'client-secret' and 'authority-host'.",
-    cause: error,
-  });
 }
