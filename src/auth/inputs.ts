@@ -1,4 +1,5 @@
 import { ActionError, quote } from "../errors.ts";
+import { isGuid } from "../azure/resource-id.ts";
 
 /** The inputs that say how to sign in and to which cloud, by their names in action.yml. */
 export const SignInInputs = {
@@ -19,8 +20,6 @@ export type SignInInputName = (typeof SignInInputs)[keyof typeof SignInInputs];
 /** The sign-in inputs as read (trimmed; `""` when unset). */
 export type RawSignInInputs = Readonly<Record<SignInInputName, string>>;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function refuseInput(input: string, value: string, problem: string, remedy: string): never {
   throw new ActionError(`Input '${input}' ${problem}: ${quote(value)}.`, { remedy });
 }
@@ -32,7 +31,7 @@ export function parseGuid(input: string, raw: string, what: string): string {
       remedy: `Set it to the ${what} (a GUID).`,
     });
   }
-  if (!GUID.test(raw)) {
+  if (!isGuid(raw)) {
     refuseInput(
       input,
       raw,

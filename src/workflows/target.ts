@@ -8,6 +8,7 @@ import type {
   Registry,
   RegistryRef,
 } from "../azure/ports.ts";
+import { isGuid } from "../azure/resource-id.ts";
 
 /** What every mode starts from: the cluster, the registry and the cluster's pull identity. */
 export interface TargetRequest {
@@ -23,8 +24,6 @@ export interface Target {
 }
 
 export type WorkflowOptions = CallOptions & { readonly log: Log };
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The identity the cluster's nodes pull with: the kubelet managed identity, or on a legacy
@@ -43,7 +42,7 @@ export async function resolvePullIdentity(
     };
   }
   const clientId = cluster.servicePrincipalClientId;
-  if (clientId && GUID.test(clientId)) {
+  if (clientId && isGuid(clientId)) {
     const objectId = await ports.directory.servicePrincipalObjectId(clientId, options);
     return { kind: "service-principal", objectId, clientId };
   }
