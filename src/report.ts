@@ -1,20 +1,11 @@
 import * as core from "@actions/core";
+import { Outputs } from "./names.ts";
 import { describeIdentity } from "./workflows/target.ts";
 import type { AttachOutcome, AttachResult } from "./workflows/attach.ts";
 import type { CheckResult } from "./workflows/check.ts";
 import type { DetachResult } from "./workflows/detach.ts";
 
-/** Every output the action sets, by its name in action.yml. */
-export const Outputs = {
-  LoginServer: "login-server",
-  RegistryId: "registry-id",
-  PrincipalId: "principal-id",
-  RoleAssignmentId: "role-assignment-id",
-  Changed: "changed",
-  PlannedChanges: "planned-changes",
-  RemovedAssignmentIds: "removed-assignment-ids",
-  HasPullAccess: "has-pull-access",
-} as const;
+export { Outputs };
 
 const ATTACH_OUTCOMES: Readonly<Record<AttachOutcome, string>> = {
   created: "granted",

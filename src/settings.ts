@@ -18,33 +18,9 @@ import type { RegistryRef } from "./azure/ports.ts";
 import type { RoleChoice } from "./azure/roles.ts";
 import { isGuid, parseResourceId } from "./azure/resource-id.ts";
 import { ActionError } from "./errors.ts";
+import { Defaults, Inputs, type InputName } from "./names.ts";
 
-/** Every input the action reads, by its name in action.yml. */
-export const Inputs = {
-  ResourceGroup: "resource-group",
-  ClusterName: "cluster-name",
-  AcrName: "acr-name",
-  AcrResourceId: "acr-resource-id",
-  // Sign-in and cloud: auth-type, client-id, tenant-id, client-secret, creds, audience,
-  // environment, resource-manager-endpoint, authority-host, subscription-id.
-  ...SignInInputs,
-  TimeoutSeconds: "timeout-seconds",
-  Mode: "mode",
-  DryRun: "dry-run",
-  Role: "role",
-  FailOnMissing: "fail-on-missing",
-} as const;
-
-export type InputName = (typeof Inputs)[keyof typeof Inputs];
-
-/** Defaults, applied here too because a run outside a runner gets none from action.yml. */
-export const Defaults = {
-  [Inputs.TimeoutSeconds]: "300",
-  [Inputs.Mode]: "attach",
-  [Inputs.DryRun]: "false",
-  [Inputs.Role]: "auto",
-  [Inputs.FailOnMissing]: "true",
-} as const;
+export { Defaults, Inputs, type InputName };
 
 export const MODES = ["attach", "detach", "check"] as const;
 export type Mode = (typeof MODES)[number];

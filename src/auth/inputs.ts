@@ -1,18 +1,19 @@
 import { ActionError, quote } from "../errors.ts";
 import { isGuid } from "../azure/resource-id.ts";
+import { Inputs } from "../names.ts";
 
-/** The inputs that say how to sign in and to which cloud, by their names in action.yml. */
+/** The inputs that say how to sign in and to which cloud. */
 export const SignInInputs = {
-  AuthType: "auth-type",
-  ClientId: "client-id",
-  TenantId: "tenant-id",
-  ClientSecret: "client-secret",
-  Creds: "creds",
-  Audience: "audience",
-  Environment: "environment",
-  ResourceManagerEndpoint: "resource-manager-endpoint",
-  AuthorityHost: "authority-host",
-  SubscriptionId: "subscription-id",
+  AuthType: Inputs.AuthType,
+  ClientId: Inputs.ClientId,
+  TenantId: Inputs.TenantId,
+  ClientSecret: Inputs.ClientSecret,
+  Creds: Inputs.Creds,
+  Audience: Inputs.Audience,
+  Environment: Inputs.Environment,
+  ResourceManagerEndpoint: Inputs.ResourceManagerEndpoint,
+  AuthorityHost: Inputs.AuthorityHost,
+  SubscriptionId: Inputs.SubscriptionId,
 } as const;
 
 export type SignInInputName = (typeof SignInInputs)[keyof typeof SignInInputs];
