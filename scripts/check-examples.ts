@@ -205,6 +205,34 @@ export function checkActionSteps(
   return problems;
 }
 
+/**
+ * Every action a workflow of this repository uses is pinned by a full commit SHA, with the
+ * release it is in a comment (`uses: actions/checkout@<sha> # v7.0.1`): a tag can be moved, a
+ * commit cannot. Local actions (`./`) and docker images are exempt.
+ */
+export function checkPinnedActions(workflow: string): Omit<Problem, "file">[] {
+  const problems: Omit<Problem, "file">[] = [];
+  workflow.split("\n").forEach((text, index) => {
+    const match = /^(\s*(?:-\s+)?uses:\s*)["']?([^\s"'#]+)["']?\s*(?:#\s*(.*))?$/.exec(text);
+    if (!match) return;
+    const [, before = "", uses = "", comment = ""] = match;
+    if (uses.startsWith("./") || uses.startsWith("docker://")) return;
+    const where = { line: index + 1, column: before.length + 1 };
+    if (!/@[0-9a-f]{40}$/.test(uses)) {
+      problems.push({
+        ...where,
+        message: `"${uses}": pin a full commit SHA, with its tag in a comment`,
+      });
+    } else if (!/^v\d+(?:\.\d+)*\b/.test(comment.trim())) {
+      problems.push({
+        ...where,
+        message: `"${uses}": say which release the SHA is in a comment (# vX.Y.Z)`,
+      });
+    }
+  });
+  return problems;
+}
+
 interface LintResult {
   readonly message: string;
   readonly line: number;
@@ -276,9 +304,10 @@ async function main(): Promise<number> {
     .map((name) => join(workflowsDir, name));
   const problems: Problem[] = [];
   for (const path of workflows) {
-    problems.push(
-      ...(await lintWorkflow(readFileSync(path, "utf8"), relative(ROOT, path), inputs)),
-    );
+    const text = readFileSync(path, "utf8");
+    const file = relative(ROOT, path);
+    problems.push(...(await lintWorkflow(text, file, inputs)));
+    problems.push(...checkPinnedActions(text).map((p) => ({ file, ...p })));
   }
   const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
   const examples = extractYamlBlocks(readme).length;

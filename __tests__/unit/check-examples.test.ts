@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { readActionMetadata, ROOT } from "../../scripts/action-metadata.ts";
 import {
   checkActionSteps,
+  checkPinnedActions,
   extractYamlBlocks,
   lintMarkdownExamples,
   lintWorkflow,
@@ -107,6 +108,25 @@ describe("checkActionSteps", () => {
   });
 });
 
+describe("checkPinnedActions", () => {
+  const sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+
+  it("accepts a SHA with its release in a comment, and local actions", () => {
+    const text = `steps:\n  - uses: actions/checkout@${sha} # v7.0.1\n  - uses: ./\n`;
+    expect(checkPinnedActions(text)).toEqual([]);
+  });
+
+  it.each([
+    ["a tag", "  - uses: actions/checkout@v7", /pin a full commit SHA/],
+    ["a SHA without its release", `  - uses: actions/checkout@${sha}`, /# vX\.Y\.Z/],
+  ])("fails on %s", (_, line, message) => {
+    const problems = checkPinnedActions(`steps:\n${line}\n`);
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 2, column: 11, message: expect.stringMatching(message) }),
+    ]);
+  });
+});
+
 describe("lintMarkdownExamples", () => {
   it("reports a bad key and an actionlint finding at their README lines", async () => {
     const problems = await lintMarkdownExamples(markdown, "README.md", INPUTS);
@@ -134,7 +154,9 @@ describe("the repository", () => {
     "workflow %s passes actionlint and the input check",
     async (name) => {
       const path = join(ROOT, ".github/workflows", name);
-      expect(await lintWorkflow(readFileSync(path, "utf8"), path, inputs)).toEqual([]);
+      const text = readFileSync(path, "utf8");
+      expect(await lintWorkflow(text, path, inputs)).toEqual([]);
+      expect(checkPinnedActions(text)).toEqual([]);
     },
   );
 
