@@ -3,7 +3,7 @@
  * fragments into workflows, and that a `with:` key action.yml does not declare, or a broken
  * expression, fails at the README line where it is written.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -149,16 +149,22 @@ describe("lintMarkdownExamples", () => {
 
 describe("the repository", () => {
   const inputs = readActionMetadata().inputs.map((input) => input.name);
-
-  it.each(["ci.yml", "check-dist.yml"])(
-    "workflow %s passes actionlint and the input check",
-    async (name) => {
-      const path = join(ROOT, ".github/workflows", name);
-      const text = readFileSync(path, "utf8");
-      expect(await lintWorkflow(text, path, inputs)).toEqual([]);
-      expect(checkPinnedActions(text)).toEqual([]);
-    },
+  const workflows = readdirSync(join(ROOT, ".github/workflows")).filter((name) =>
+    /\.ya?ml$/.test(name),
   );
+
+  it("has the CI, dist, example and release workflows", () => {
+    expect(workflows).toEqual(
+      expect.arrayContaining(["ci.yml", "check-dist.yml", "attach-example.yml", "release.yml"]),
+    );
+  });
+
+  it.each(workflows)("workflow %s passes actionlint and the input check", async (name) => {
+    const path = join(ROOT, ".github/workflows", name);
+    const text = readFileSync(path, "utf8");
+    expect(await lintWorkflow(text, path, inputs)).toEqual([]);
+    expect(checkPinnedActions(text)).toEqual([]);
+  });
 
   it("README examples pass actionlint and the input check", async () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
