@@ -171,11 +171,23 @@ export class FakeAzure implements AzurePorts {
   /** Microsoft Graph's service principals: application (client) id to object id. */
   private readonly servicePrincipals = new Map<string, string>();
   private directoryRefuses = false;
+  /**
+   * Every error the ports threw, in order. Their text is the fake's own, not the adapters':
+   * what a failure says to the user is the adapters' (and their tests') business; a workflow's
+   * is to pass it on unchanged.
+   */
+  readonly failures: Error[] = [];
 
   readonly subscriptionId: string;
 
   constructor(subscriptionId: string) {
     this.subscriptionId = subscriptionId;
+  }
+
+  private fail(what: string): never {
+    const failure = new ActionError(`fake Azure: ${what}`);
+    this.failures.push(failure);
+    throw failure;
   }
 
   addCluster(cluster: Cluster): Cluster {
@@ -249,7 +261,7 @@ export class FakeAzure implements AzurePorts {
           `/resourcegroups/${resourceGroup.toLowerCase()}/providers/microsoft.containerservice/managedclusters/${name.toLowerCase()}`,
         ),
       );
-      if (!cluster) throw new ActionError(`Cluster '${name}' not found in '${resourceGroup}'.`);
+      if (!cluster) this.fail(`no cluster ${name} in ${resourceGroup}`);
       return cluster;
     },
   };
@@ -262,7 +274,7 @@ export class FakeAzure implements AzurePorts {
           : (this.registriesNamed(ref.name).find((r) =>
               normalized(r.id).includes(`/resourcegroups/${preferredResourceGroup.toLowerCase()}/`),
             ) ?? this.registriesNamed(ref.name)[0]);
-      if (!found) throw new ActionError(`Registry ${JSON.stringify(ref)} not found.`);
+      if (!found) this.fail(`no registry ${JSON.stringify(ref)}`);
       return found;
     },
   };
@@ -309,7 +321,7 @@ export class FakeAzure implements AzurePorts {
         if (samePrincipalRoleScope(sameName, wanted)) {
           return { created: sameName, alreadyExisted: true };
         }
-        throw new Error("409 RoleAssignmentUpdateNotPermitted");
+        this.fail("a different assignment of the same name (409)");
       }
       const other = this.assignments.find((a) => samePrincipalRoleScope(a, wanted));
       if (other) {
@@ -367,31 +379,26 @@ export class FakeAzure implements AzurePorts {
     };
   }
 
-  // What the real adapter (src/azure/graph.ts) throws for Graph's 403 and 404.
+  // Graph's 403 (no directory read rights) and 404 (no such service principal).
   readonly directory: DirectoryPort = {
     servicePrincipalObjectId: async (appId) => {
-      if (this.directoryRefuses) {
-        throw new ActionError(
-          `Microsoft Graph refused to read the cluster's service principal (client id ${appId}): ` +
-            `403 Authorization_RequestDenied: Insufficient privileges to complete the operation.`,
-          {
-            remedy:
-              `Give the signed-in principal the Graph application permission ` +
-              `Application.Read.All, or grant the role yourself: ` +
-              `az role assignment create --assignee ${appId} --role AcrPull --scope <registry id>.`,
-          },
-        );
-      }
-      const objectId = this.servicePrincipals.get(appId.toLowerCase());
-      if (!objectId) {
-        throw new ActionError(
-          `The cluster's service principal (client id ${appId}) does not exist in the tenant.`,
-          { remedy: "Reset its credentials: az aks update-credentials --reset-service-principal." },
-        );
-      }
-      return objectId;
+      if (this.directoryRefuses) this.fail(`the directory refuses to read ${appId}`);
+      return (
+        this.servicePrincipals.get(appId.toLowerCase()) ??
+        this.fail(`no service principal ${appId}`)
+      );
     },
   };
+}
+
+/** What `promise` rejected with; fails the test if it resolved. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
 }
 
 /** A log that keeps what the workflow wrote, for assertions on what the user would read. */
