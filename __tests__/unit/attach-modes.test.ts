@@ -16,7 +16,8 @@ import {
   roleDefinitionIdFor,
   type FakeAzure,
 } from "../fakes/azure.ts";
-import { byName, ids, scopes, subscription, target, world } from "../fakes/world.ts";
+import { ids, scopes } from "../fixtures.ts";
+import { byName, target, world } from "../fakes/world.ts";
 
 const signal = new AbortController().signal;
 const LOG_READER = "e0f2a4b6-9c1d-4e3f-8a5b-7c8d9e0f1a26";
@@ -45,7 +46,7 @@ describe("attach on an ABAC registry", () => {
         id: assignmentIdFor(scopes.abacRegistry, name),
         name,
         scope: scopes.abacRegistry,
-        roleDefinitionId: roleDefinitionIdFor(subscription, REPOSITORY_READER),
+        roleDefinitionId: roleDefinitionIdFor(ids.subscription, REPOSITORY_READER),
         principalId: ids.kubelet.objectId,
         principalType: "ServicePrincipal",
       },
