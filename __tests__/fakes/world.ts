@@ -12,7 +12,10 @@ import type { SeedCluster, SeedRegistry } from "../../emulator/seed.ts";
 import { ids, names, testSeed } from "../fixtures.ts";
 import { FakeAzure } from "./azure.ts";
 
-/** A seed's cluster as ARM describes it to the action. */
+/**
+ * A seed's cluster as ARM describes it to the action. A control-plane identity the seed leaves
+ * out stays undefined here (the emulator derives one from the name).
+ */
 export function clusterOf(cluster: SeedCluster): Cluster {
   const managed = (cluster.servicePrincipalClientId ?? "msi") === "msi";
   return {
