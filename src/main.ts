@@ -4,6 +4,7 @@ import { createAzurePorts } from "./azure/clients.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./azure/ports.ts";
 import { ActionError, describeFailure } from "./errors.ts";
+import { Inputs } from "./names.ts";
 import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
 import { attach } from "./workflows/attach.ts";
@@ -80,8 +81,7 @@ async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowO
           result.reasons.join(" ");
         if (settings.failOnMissing) {
           throw new ActionError(message, {
-            remedy:
-              "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.",
+            remedy: `Run this action with '${Inputs.Mode}: attach', or set '${Inputs.FailOnMissing}: false' to only report.`,
           });
         }
         core.warning(message);

@@ -18,6 +18,7 @@ import type {
 } from "./ports.ts";
 import { splitArmId } from "./resource-id.ts";
 import { backoffMs, type RetryBudget } from "./retry.ts";
+import { Inputs } from "../names.ts";
 
 type ManagedClusters = Pick<ContainerServiceClient["managedClusters"], "get">;
 type Registries = Pick<ContainerRegistryManagementClient["registries"], "get" | "list">;
@@ -150,7 +151,7 @@ export function createRegistryPort(
         `(looked in resource group '${preferredResourceGroup}' and in the whole subscription).`,
       {
         remedy:
-          "Check 'acr-name'. For a registry in another subscription, set 'acr-resource-id' to its " +
+          `Check '${Inputs.AcrName}'. For a registry in another subscription, set '${Inputs.AcrResourceId}' to its ` +
           "full resource id instead.",
       },
     );

@@ -1,5 +1,6 @@
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { ActionError } from "../errors.ts";
+import { Inputs } from "../names.ts";
 
 /**
  * Retries for every ARM and Graph request, in place of the SDKs' own, because only this policy
@@ -111,8 +112,11 @@ function isTransient(error: unknown): boolean {
 
 function outOfTime(what: string, request: PipelineRequest, cause?: unknown): ActionError {
   return new ActionError(
-    `Ran out of time (timeout-seconds) while ${what}: ${describeRequest(request)} was still pending.`,
-    { remedy: "Raise 'timeout-seconds', or re-run the job when Azure is less busy.", cause },
+    `Ran out of time (${Inputs.TimeoutSeconds}) while ${what}: ${describeRequest(request)} was still pending.`,
+    {
+      remedy: `Raise '${Inputs.TimeoutSeconds}', or re-run the job when Azure is less busy.`,
+      cause,
+    },
   );
 }
 
@@ -152,8 +156,11 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
             throw new ActionError(
               `Azure asked to wait ${Math.ceil(asked / 1000)} s before retrying ` +
                 `${describeRequest(request)} (${why}), but only ` +
-                `${Math.max(0, Math.floor((deadline - clock.now()) / 1000))} s of timeout-seconds remain.`,
-              { remedy: "Re-run the job later, or raise 'timeout-seconds'.", cause: thrown },
+                `${Math.max(0, Math.floor((deadline - clock.now()) / 1000))} s of ${Inputs.TimeoutSeconds} remain.`,
+              {
+                remedy: `Re-run the job later, or raise '${Inputs.TimeoutSeconds}'.`,
+                cause: thrown,
+              },
             );
           }
           if (clock.now() + waitMs >= deadline) {

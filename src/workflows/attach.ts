@@ -14,6 +14,7 @@ import {
   type Role,
   type RoleChoice,
 } from "../azure/roles.ts";
+import { Inputs } from "../names.ts";
 import { grantsPull } from "./access.ts";
 import { assignmentName } from "./assignment-name.ts";
 import { resolveRole } from "./role.ts";
@@ -116,8 +117,8 @@ export async function attach(
     warnings.push(
       `Role '${role.name}' does not allow pulling from ${registry.name}` +
         (mode === "abac"
-          ? `: the registry uses ABAC repository permissions, which ignore AcrPull-style roles. Use 'role: auto'.`
-          : `. Use 'role: auto' for AcrPull.`),
+          ? `: the registry uses ABAC repository permissions, which ignore AcrPull-style roles. Use '${Inputs.Role}: auto'.`
+          : `. Use '${Inputs.Role}: auto' for AcrPull.`),
     );
   }
   warnings.forEach((warning) => log.warning(warning));

@@ -1,6 +1,7 @@
 import type { AzurePorts, Cluster, PullIdentity, Registry } from "../azure/ports.ts";
 import { isScopeAtOrAbove } from "../azure/resource-id.ts";
 import { BuiltInRoles, registryMode, type RegistryMode } from "../azure/roles.ts";
+import { Inputs } from "../names.ts";
 import { judgeAssignments, PULL_PERMISSION, type AssignmentVerdict } from "./access.ts";
 import {
   describeIdentity,
@@ -87,7 +88,7 @@ function explainNoAccess(
       mode === "abac"
         ? `${v.roleName} at ${v.assignment.scope} does not work on this registry: it uses ABAC ` +
             `repository permissions, which ignore AcrPull-style roles. Grant ` +
-            `'${BuiltInRoles.RepositoryReader.name}' instead (mode: attach, role: auto).`
+            `'${BuiltInRoles.RepositoryReader.name}' instead (${Inputs.Mode}: attach, ${Inputs.Role}: auto).`
         : `${v.roleName} at ${v.assignment.scope} grants repository data actions, which only ABAC ` +
             `registries honour; this registry needs ${BuiltInRoles.AcrPull.name}.`,
     );
