@@ -2,7 +2,7 @@ import * as core from "@actions/core";
 import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
 import { systemClock } from "./azure/retry.ts";
-import type { AzurePorts } from "./azure/ports.ts";
+import type { AzurePorts } from "./domain/ports.ts";
 import { ActionError, describeFailure } from "./errors.ts";
 import { Inputs } from "./names.ts";
 import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";

@@ -14,9 +14,9 @@ import {
   SignInProblems,
   type SignInSettings,
 } from "./auth/sign-in-settings.ts";
-import type { RegistryRef } from "./azure/ports.ts";
-import type { RoleChoice } from "./azure/roles.ts";
-import { isGuid, parseResourceId } from "./azure/resource-id.ts";
+import type { RegistryRef } from "./domain/ports.ts";
+import type { RoleChoice } from "./domain/roles.ts";
+import { isGuid, parseResourceId } from "./domain/resource-id.ts";
 import { ActionError } from "./errors.ts";
 import { Defaults, Inputs, type InputName } from "./names.ts";
 
@@ -129,7 +129,8 @@ export function parseRegistryRef(acrName: string, acrResourceId: string): Regist
       "Microsoft.ContainerRegistry/registries",
       Inputs.AcrResourceId,
     );
-    return { kind: "id", id: id.id, subscriptionId: id.subscriptionId };
+    const { subscriptionId, resourceGroup, name } = id;
+    return { kind: "id", id: id.id, subscriptionId, resourceGroup, name };
   }
   if (acrName !== "") return { kind: "name", name: parseRegistryName(acrName) };
   throw new ActionError(

@@ -18,7 +18,7 @@ import type {
   RoleAssignmentPort,
   RoleDefinition,
   RoleDefinitionPort,
-} from "../../src/azure/ports.ts";
+} from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
 
 // Built-in role definition GUIDs: the same in every cloud and tenant (learn.microsoft.com,
@@ -367,7 +367,7 @@ export class FakeAzure implements AzurePorts {
     };
   }
 
-  // What the real adapter (src/azure/graph.ts) throws for Graph's 403 and 404.
+  // What the real adapter (src/azure/directory.ts) throws for Graph's 403 and 404.
   readonly directory: DirectoryPort = {
     servicePrincipalObjectId: async (appId) => {
       if (this.directoryRefuses) {

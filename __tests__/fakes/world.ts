@@ -3,7 +3,7 @@
  * cluster with a control-plane identity, a legacy service-principal cluster, and registries in
  * both permission modes.
  */
-import type { Cluster, Registry, RegistryRef } from "../../src/azure/ports.ts";
+import type { Cluster, Registry, RegistryRef } from "../../src/domain/ports.ts";
 import type { TargetRequest } from "../../src/workflows/target.ts";
 import { FakeAzure } from "./azure.ts";
 

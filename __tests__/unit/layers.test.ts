@@ -32,6 +32,13 @@ describe("imports a layer may not make fail lint", () => {
     ],
     ["src/workflows/probe.ts", 'import * as core from "@actions/core";'],
     ["src/workflows/probe.ts", 'import type { TokenCredential } from "@azure/identity";'],
+    ["src/workflows/probe.ts", 'import { createAzurePorts } from "../azure/clients.ts";'],
+    [
+      "src/domain/probe.ts",
+      'import type { ContainerServiceClient } from "@azure/arm-containerservice";',
+    ],
+    ["src/domain/probe.ts", 'import { resolveRole } from "../workflows/role.ts";'],
+    ["src/domain/probe.ts", 'import { toActionError } from "../azure/errors.ts";'],
     ["src/azure/probe.ts", 'import { readSettings } from "../settings.ts";'],
     ["src/azure/probe.ts", 'import { attach } from "../workflows/attach.ts";'],
     ["src/azure/probe.ts", 'import * as core from "@actions/core";'],
@@ -55,7 +62,12 @@ describe("imports a layer may not make fail lint", () => {
 
 describe("imports a layer may make pass lint", () => {
   it.each([
-    ["src/workflows/probe.ts", 'import type { AzurePorts } from "../azure/ports.ts";'],
+    ["src/workflows/probe.ts", 'import type { AzurePorts } from "../domain/ports.ts";'],
+    [
+      "src/domain/probe.ts",
+      'import { ActionError } from "../errors.ts";\nimport { isGuid } from "./resource-id.ts";',
+    ],
+    ["src/azure/probe.ts", 'import { BuiltInRoles } from "../domain/roles.ts";'],
     ["src/workflows/probe.ts", 'import { Inputs } from "../names.ts";'],
     ["src/workflows/probe.ts", 'import { ActionError } from "../errors.ts";'],
     ["src/workflows/probe.ts", 'import { attach } from "./attach.ts";'],

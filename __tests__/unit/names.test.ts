@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { PullIdentity, Registry, RoleAssignment } from "../../src/azure/ports.ts";
+import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
 import { Defaults, Inputs, Outputs } from "../../src/names.ts";
 import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
 import { readSettings, type InputReader } from "../../src/settings.ts";

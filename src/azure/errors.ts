@@ -1,5 +1,5 @@
 import { ActionError } from "../errors.ts";
-import { BuiltInRoles } from "./roles.ts";
+import { BuiltInRoles } from "../domain/roles.ts";
 import { Inputs } from "../names.ts";
 
 /** What was being done when Azure answered with an error, for the message and the remedy. */

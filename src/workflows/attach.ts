@@ -5,17 +5,17 @@ import type {
   PullIdentity,
   Registry,
   RoleAssignment,
-} from "../azure/ports.ts";
-import { isScopeAtOrAbove, sameScope, splitArmId } from "../azure/resource-id.ts";
+} from "../domain/ports.ts";
+import { isScopeAtOrAbove, sameScope, splitArmId } from "../domain/resource-id.ts";
 import {
   isRole,
   registryMode,
   roleDefinitionId,
   type Role,
   type RoleChoice,
-} from "../azure/roles.ts";
+} from "../domain/roles.ts";
 import { Inputs } from "../names.ts";
-import { grantsPull } from "./access.ts";
+import { grantsPull } from "../domain/access.ts";
 import { assignmentName } from "./assignment-name.ts";
 import { resolveRole } from "./role.ts";
 import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";

@@ -1,8 +1,9 @@
-import type { AzurePorts, Cluster, PullIdentity, Registry } from "../azure/ports.ts";
-import { isScopeAtOrAbove } from "../azure/resource-id.ts";
-import { BuiltInRoles, registryMode, type RegistryMode } from "../azure/roles.ts";
+import type { AzurePorts, Cluster, PullIdentity, Registry } from "../domain/ports.ts";
+import { isScopeAtOrAbove } from "../domain/resource-id.ts";
+import { BuiltInRoles, registryMode, type RegistryMode } from "../domain/roles.ts";
 import { Inputs } from "../names.ts";
-import { judgeAssignments, PULL_PERMISSION, type AssignmentVerdict } from "./access.ts";
+import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
+import { PULL_PERMISSION } from "../domain/access.ts";
 import {
   describeIdentity,
   registryWarnings,

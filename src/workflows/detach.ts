@@ -1,6 +1,6 @@
-import type { AzurePorts, PullIdentity, Registry, RoleAssignment } from "../azure/ports.ts";
-import { isScopeAtOrAbove, sameScope } from "../azure/resource-id.ts";
-import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../azure/roles.ts";
+import type { AzurePorts, PullIdentity, Registry, RoleAssignment } from "../domain/ports.ts";
+import { isScopeAtOrAbove, sameScope } from "../domain/resource-id.ts";
+import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../domain/roles.ts";
 import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
 import { resolveRole } from "./role.ts";
 import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";

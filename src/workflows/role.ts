@@ -1,6 +1,6 @@
 import { ActionError } from "../errors.ts";
-import type { AzurePorts, Registry, RoleDefinition } from "../azure/ports.ts";
-import { splitArmId } from "../azure/resource-id.ts";
+import type { AzurePorts, Registry, RoleDefinition } from "../domain/ports.ts";
+import { splitArmId } from "../domain/resource-id.ts";
 import {
   BuiltInRoles,
   defaultPullRole,
@@ -9,7 +9,7 @@ import {
   roleGuid,
   type Role,
   type RoleChoice,
-} from "../azure/roles.ts";
+} from "../domain/roles.ts";
 import type { WorkflowOptions } from "./target.ts";
 import { Inputs } from "../names.ts";
 
