@@ -21,7 +21,7 @@ interface RestErrorLike {
   readonly response?: { readonly headers: { get(name: string): string | undefined } };
 }
 
-export function isRestError(error: unknown): error is RestErrorLike {
+function isRestError(error: unknown): error is RestErrorLike {
   return error instanceof Error && error.name === "RestError";
 }
 
@@ -51,7 +51,7 @@ function assigneeOf(error: RestErrorLike): string {
  * Constrained delegation: may create and delete assignments of the pull roles only, and only for
  * service principals (the kubelet identity is one). The syntax is Azure ABAC condition v2.0.
  */
-export function pullRoleDelegationCondition(): string {
+function pullRoleDelegationCondition(): string {
   const roles = [BuiltInRoles.AcrPull.guid, BuiltInRoles.RepositoryReader.guid].join(", ");
   const allowed = (source: "Request" | "Resource") =>
     `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${roles}} ` +

@@ -25,9 +25,16 @@ export const systemClock: RetryClock = {
   random: () => Math.random(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
+      // Rejects with the signal's own reason (a TimeoutError at the run's deadline), as Node's
+      // own timers do; the reason is whatever the signal's owner aborted with.
+      if (signal.aborted) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
+        reject(signal.reason);
+        return;
+      }
       const onAbort = () => {
         clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
         reject(signal.reason);
       };
       const timer = setTimeout(() => {
@@ -71,10 +78,7 @@ export function retryAfterMs(headers: { get(name: string): string | undefined },
 }
 
 /** Why a response deserves another try, or undefined when it does not. */
-export function retryReason(
-  request: PipelineRequest,
-  response: PipelineResponse,
-): string | undefined {
+function retryReason(request: PipelineRequest, response: PipelineResponse): string | undefined {
   const { status } = response;
   if (status === 429) return "throttled (429)";
   if (status >= 500 && status !== 501 && status !== 505) return `server error (${status})`;
@@ -141,11 +145,15 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
           if (error instanceof ActionError) throw error;
           thrown = error;
           response = (error as { response?: PipelineResponse }).response;
+          // The deadline can pass while the request is in flight, whatever the check above said.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- it can change
           if (signal.aborted) throw outOfTime("waiting for Azure", request, error);
         }
         if (response) {
           const why = retryReason(request, response);
           if (why === undefined) {
+            // What the pipeline threw goes on unchanged: it is the SDK's RestError, or a network error.
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as caught
             if (thrown !== undefined) throw thrown;
             return response;
           }
@@ -164,6 +172,8 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
             );
           }
           if (clock.now() + waitMs >= deadline) {
+            // What the pipeline threw goes on unchanged: it is the SDK's RestError, or a network error.
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as caught
             if (thrown !== undefined) throw thrown;
             return response;
           }

@@ -121,7 +121,7 @@ export async function attach(
           : `. Use '${Inputs.Role}: auto' for AcrPull.`),
     );
   }
-  warnings.forEach((warning) => log.warning(warning));
+  for (const warning of warnings) log.warning(warning);
 
   const plan = planAttach(registry, identity, role, existing);
   const result = { registry, identity, role, warnings, plannedChanges: 0 };

@@ -28,7 +28,7 @@ export interface DetachResult {
  * The pull-role assignments of the identity exactly at the registry: what attach grants. Other
  * principals, other roles and assignments inherited from above are never touched.
  */
-export function planDetach(
+function planDetach(
   registry: Registry,
   identity: PullIdentity,
   roles: readonly Role[],
@@ -74,7 +74,7 @@ export async function detach(
   if (plan.remove.length === 0) {
     log.info(`No ${roleNames} assignment of the identity at the registry: nothing to remove.`);
   } else if (request.dryRun) {
-    plan.remove.forEach((a) => log.info(`Dry run: would remove ${a.id}.`));
+    for (const a of plan.remove) log.info(`Dry run: would remove ${a.id}.`);
   } else {
     deleting = Promise.all(
       plan.remove.map(async (assignment) => {

@@ -29,7 +29,7 @@ export type WorkflowOptions = CallOptions & { readonly log: Log };
  * The identity the cluster's nodes pull with: the kubelet managed identity, or on a legacy
  * cluster its service principal, whose object id (not its client id) Microsoft Graph knows.
  */
-export async function resolvePullIdentity(
+async function resolvePullIdentity(
   cluster: Cluster,
   ports: Pick<AzurePorts, "directory">,
   options: CallOptions,
