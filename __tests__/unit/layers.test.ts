@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { ESLint } from "eslint";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 
 const root = join(import.meta.dirname, "..", "..");
 const eslint = new ESLint({

@@ -7,57 +7,30 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, jest } from "@jest/globals";
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
 import { Defaults, Inputs, Outputs } from "../../src/names.ts";
+import { readActionMetadata } from "../../scripts/action-metadata.ts";
 import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
 import { readSettings, type InputReader } from "../../src/settings.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
-interface Declared {
-  readonly inputs: Map<string, { required: boolean; default: string | undefined }>;
-  readonly outputs: Set<string>;
-}
+/** action.yml, as the docs and the examples' check read it (scripts/action-metadata.ts). */
+const metadata = readActionMetadata();
+const declared = {
+  inputs: new Map(metadata.inputs.map((input) => [input.name, input])),
+  outputs: new Set(metadata.outputs.map((output) => output.name)),
+};
 
-/** Enough YAML for action.yml's two maps: keys at two spaces, their fields at four. */
-function readActionYml(text: string): Declared {
-  const inputs: Declared["inputs"] = new Map();
-  const outputs = new Set<string>();
-  let section = "";
-  let current: { required: boolean; default: string | undefined } | undefined;
-  for (const line of text.split("\n")) {
-    const top = /^([a-z-]+):/.exec(line);
-    if (top) {
-      section = top[1]!;
-      current = undefined;
-      continue;
-    }
-    const key = /^ {2}([a-z-]+):\s*$/.exec(line);
-    if (key) {
-      if (section === "inputs") {
-        current = { required: false, default: undefined };
-        inputs.set(key[1]!, current);
-      } else if (section === "outputs") outputs.add(key[1]!);
-      continue;
-    }
-    const field = /^ {4}(required|default):\s*(.*)$/.exec(line);
-    if (field && current) {
-      const raw = field[2]!.trim();
-      if (field[1] === "required") current.required = raw === "true";
-      else current.default = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
-    }
-  }
-  return { inputs, outputs };
-}
-
-const declared = readActionYml(readFileSync(join(root, "action.yml"), "utf8"));
-
-describe("action.yml's own reader", () => {
-  it("finds the inputs, their defaults and the outputs", () => {
-    expect(declared.inputs.get("resource-group")).toEqual({ required: true, default: undefined });
-    expect(declared.inputs.get("dry-run")).toEqual({ required: false, default: "false" });
-    expect(declared.inputs.get("acr-name")).toEqual({ required: false, default: "" });
+describe("action.yml as read here", () => {
+  it("has the inputs, their defaults and the outputs", () => {
+    expect(declared.inputs.get("resource-group")).toMatchObject({
+      required: true,
+      default: undefined,
+    });
+    expect(declared.inputs.get("dry-run")).toMatchObject({ required: false, default: "false" });
+    expect(declared.inputs.get("acr-name")).toMatchObject({ required: false, default: "" });
     expect(declared.outputs.has("login-server")).toBe(true);
   });
 });
@@ -109,11 +82,11 @@ describe("outputs", () => {
     savedEnv = { ...process.env };
     directory = mkdtempSync(join(tmpdir(), "names-test-"));
     delete process.env["GITHUB_STEP_SUMMARY"];
-    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    jest.spyOn(process.stdout, "write").mockImplementation(() => true);
   });
 
   afterEach(() => {
-    vi.restoreAllMocks();
+    jest.restoreAllMocks();
     rmSync(directory, { recursive: true, force: true });
     for (const key of Object.keys(process.env)) {
       if (!(key in savedEnv)) delete process.env[key];
