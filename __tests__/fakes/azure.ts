@@ -18,7 +18,7 @@ import type {
   RoleAssignmentPort,
   RoleDefinition,
   RoleDefinitionPort,
-} from "../../src/azure/ports.ts";
+} from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
 import { BUILT_IN_ROLE_DEFINITIONS } from "../../emulator/role-definitions.ts";
 
@@ -341,7 +341,7 @@ export class FakeAzure implements AzurePorts {
     };
   }
 
-  // Graph's 403 (no directory read rights) and 404 (no such service principal).
+  // What the real adapter (src/azure/directory.ts) throws for Graph's 403 and 404.
   readonly directory: DirectoryPort = {
     servicePrincipalObjectId: async (appId) => {
       if (this.directoryRefuses) this.fail(`the directory refuses to read ${appId}`);

@@ -5,7 +5,7 @@
  * the same aks-demo and demoacr. Role assignments are each unit test's own: the world starts
  * with none.
  */
-import type { Cluster, Registry, RegistryRef } from "../../src/azure/ports.ts";
+import type { Cluster, Registry, RegistryRef } from "../../src/domain/ports.ts";
 import type { TargetRequest } from "../../src/workflows/target.ts";
 import type { Seed } from "../../emulator/index.ts";
 import type { SeedCluster, SeedRegistry } from "../../emulator/seed.ts";

@@ -8,9 +8,10 @@ import type {
   RoleAssignment,
   RoleDefinition,
   RoleDefinitionPort,
-} from "../../src/azure/ports.ts";
-import type { RegistryMode } from "../../src/azure/roles.ts";
-import { grantsPull, judgeAssignments } from "../../src/workflows/access.ts";
+} from "../../src/domain/ports.ts";
+import type { RegistryMode } from "../../src/domain/roles.ts";
+import { grantsPull } from "../../src/domain/access.ts";
+import { judgeAssignments } from "../../src/workflows/access.ts";
 import {
   ACR_PULL,
   ACR_PUSH,

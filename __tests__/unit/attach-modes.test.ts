@@ -3,7 +3,7 @@
  * dry runs and the `role` input, judged by what the in-memory Azure holds afterwards.
  */
 import { describe, expect, it } from "@jest/globals";
-import type { RoleChoice } from "../../src/azure/roles.ts";
+import type { RoleChoice } from "../../src/domain/roles.ts";
 import { assignmentName } from "../../src/workflows/assignment-name.ts";
 import { attach, type AttachRequest } from "../../src/workflows/attach.ts";
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import type { PullIdentity, RoleAssignment } from "../../src/azure/ports.ts";
-import { BuiltInRoles } from "../../src/azure/roles.ts";
+import type { PullIdentity, RoleAssignment } from "../../src/domain/ports.ts";
+import { BuiltInRoles } from "../../src/domain/roles.ts";
 import { ActionError } from "../../src/errors.ts";
 import { assignmentName } from "../../src/workflows/assignment-name.ts";
 import { attach, planAttach, type AttachRequest } from "../../src/workflows/attach.ts";
@@ -228,7 +228,13 @@ describe("attach", () => {
 
     await run(azure, {
       ...request,
-      registry: { kind: "id", id: remote, subscriptionId: otherSubscription },
+      registry: {
+        kind: "id",
+        id: remote,
+        subscriptionId: otherSubscription,
+        resourceGroup: "shared",
+        name: "sharedacr",
+      },
     });
 
     expect(azure.assignments).toHaveLength(1);

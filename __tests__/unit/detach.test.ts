@@ -3,8 +3,8 @@
  * identity's pull-role assignments at the registry go, everything else stays.
  */
 import { describe, expect, it } from "@jest/globals";
-import type { RoleAssignment } from "../../src/azure/ports.ts";
-import type { RoleChoice } from "../../src/azure/roles.ts";
+import type { RoleAssignment } from "../../src/domain/ports.ts";
+import type { RoleChoice } from "../../src/domain/roles.ts";
 import { detach, type DetachRequest } from "../../src/workflows/detach.ts";
 import {
   ACR_PULL,

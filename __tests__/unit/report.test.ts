@@ -16,8 +16,8 @@ import {
   it,
   jest,
 } from "@jest/globals";
-import type { PullIdentity, Registry, RoleAssignment } from "../../src/azure/ports.ts";
-import { BuiltInRoles } from "../../src/azure/roles.ts";
+import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
+import { BuiltInRoles } from "../../src/domain/roles.ts";
 import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
 import type { AssignmentVerdict } from "../../src/workflows/access.ts";
 import type { AttachResult } from "../../src/workflows/attach.ts";

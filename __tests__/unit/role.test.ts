@@ -3,8 +3,8 @@
  * read from ARM, a name looked up among the roles assignable at the registry.
  */
 import { describe, expect, it } from "@jest/globals";
-import type { Registry } from "../../src/azure/ports.ts";
-import { BuiltInRoles, type RoleChoice } from "../../src/azure/roles.ts";
+import type { Registry } from "../../src/domain/ports.ts";
+import { BuiltInRoles, type RoleChoice } from "../../src/domain/roles.ts";
 import { ActionError } from "../../src/errors.ts";
 import { resolveRole } from "../../src/workflows/role.ts";
 import {
