@@ -9,7 +9,7 @@ import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { ClientSecretCredential } from "@azure/identity";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import {
   everyField,
   HOSTILE,
@@ -17,8 +17,8 @@ import {
   startEmulator,
   type Emulator,
   type EmulatorOptions,
-} from "../emulator/index.ts";
-import { ACR_PULL, ids, names, scopes, secrets, testSeed } from "./fixtures.ts";
+} from "../../emulator/index.ts";
+import { ACR_PULL, ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
 
 /** Answers are read loosely: the hostile fields are the point, not the rest of the shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

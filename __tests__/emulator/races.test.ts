@@ -8,14 +8,14 @@
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ClientSecretCredential } from "@azure/identity";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import {
   startEmulator,
   type Emulator,
   type EmulatorOptions,
   type Seed,
-} from "../emulator/index.ts";
-import { ACR_PULL, ids, scopes, secrets, testSeed } from "./fixtures.ts";
+} from "../../emulator/index.ts";
+import { ACR_PULL, ids, scopes, secrets, testSeed } from "../fixtures.ts";
 
 const systemCAs = getCACertificates("default");
 let emulator: Emulator | undefined;

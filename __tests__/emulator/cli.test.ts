@@ -6,9 +6,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "@jest/globals";
 
-const ROOT = resolve(import.meta.dirname, "..");
+const ROOT = resolve(import.meta.dirname, "../..");
 const FLAGS = ["--seed", "--port", "--rights", "--quiet", "--github-step", "--help"];
 
 let running: ChildProcessWithoutNullStreams | undefined;
