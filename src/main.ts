@@ -4,6 +4,7 @@ import { createAzurePorts } from "./azure/clients.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
+import { fail, group, mask, runnerLog } from "./log.ts";
 import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
 import { attach } from "./workflows/attach.ts";
@@ -16,22 +17,21 @@ const USER_AGENT = "aks-attach-acr/0.1";
 /** The whole run: settings, sign-in, clients, workflow, report. Fails the step on any error. */
 export async function run(): Promise<void> {
   try {
-    const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
+    const settings = await group("Reading inputs", () => Promise.resolve(readSettings()));
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
-    const session = await core.group("Signing in", () =>
+    const session = await group("Signing in", () =>
       signIn(settings.signIn, {
         getIdToken: (audience) => core.getIDToken(audience),
-        mask: (secret) => {
-          core.setSecret(secret);
-        },
-        log: core,
+        mask,
+        log: runnerLog,
         signal: deadline,
       }),
     );
 
     const budget = {
       deadline: started + settings.timeoutSeconds * 1000,
+      started,
       signal: deadline,
       clock: systemClock,
     };
@@ -46,10 +46,10 @@ export async function run(): Promise<void> {
       },
       session.subscriptionId,
     );
-    await runMode(settings, ports, { signal: deadline, log: core });
+    await runMode(settings, ports, { signal: deadline, log: runnerLog });
   } catch (error) {
     const message = describeFailure(error);
-    core.setFailed(message);
+    fail(message);
     await reportFailure(message).catch(() => undefined);
   }
 }
@@ -62,19 +62,26 @@ async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowO
     registry: settings.registry,
   };
   const change = { ...target, role: settings.role, dryRun: settings.dryRun };
+  const grant = {
+    ...change,
+    allowPrivilegedRole: settings.allowPrivilegedRole,
+    // Only a run that writes an assignment loads @actions/github (its own chunk of dist/).
+    provenance: async (clusterId: string) =>
+      (await import("./provenance.ts")).grantDescription(clusterId),
+  };
   const dryRun = settings.dryRun ? " (dry run)" : "";
   switch (settings.mode) {
     case "attach":
       return reportAttach(
-        await core.group(`Attaching the registry${dryRun}`, () => attach(change, ports, options)),
+        await group(`Attaching the registry${dryRun}`, () => attach(grant, ports, options)),
       );
     case "detach":
       return reportDetach(
-        await core.group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
+        await group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
       );
     case "check":
       return reportCheck(
-        await core.group("Checking pull access", () =>
+        await group("Checking pull access", () =>
           check({ ...target, failOnMissing: settings.failOnMissing }, ports, options),
         ),
       );

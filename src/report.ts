@@ -93,6 +93,15 @@ export async function reportDetach(result: DetachResult): Promise<void> {
       ? `would remove ${assignment.id} (dry run)`
       : `removed ${assignment.id}`,
   }));
+  for (const assignment of result.alreadyGone) {
+    rows.push({
+      registry: registryCell(result),
+      identity: describeIdentity(result.identity),
+      role: roleNames,
+      scope: assignment.scope,
+      happened: `${assignment.id} was already gone (removed by someone else): no change`,
+    });
+  }
   if (rows.length === 0) {
     rows.push({
       registry: registryCell(result),

@@ -150,6 +150,7 @@ describe("outputs", () => {
           identity,
           roles: [role],
           removed: [assignment],
+          alreadyGone: [],
           stillGranting: [],
           changed: true,
           plannedChanges: 0,
