@@ -24,7 +24,7 @@ export const MAX_DESCRIPTION = 512;
  */
 function clean(value: string, max: number): string {
   const text = value
-    .replace(/[^\p{L}\p{N} ._\-/:@+]/gu, " ")
+    .replace(/[^\p{L}\p{N} ._\-/@+]/gu, " ")
     .replace(/ {2,}/g, " ")
     .trim();
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
