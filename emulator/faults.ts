@@ -25,6 +25,15 @@ export interface Fault {
   readonly reset?: boolean;
   /** Run first, then handle the request normally (unless `status` or `reset` is also set). */
   readonly before?: () => void;
+  /** Never answer: hold the connection open until the client gives up or the emulator closes. */
+  readonly hang?: boolean;
+  /**
+   * Answer `status` (200 if omitted) with headers promising a body, then send it a byte every
+   * this many ms and never finish, until the client gives up or the emulator closes.
+   */
+  readonly dripEveryMs?: number;
+  /** The body for `status`, made from the request's body (an error that echoes what was sent). */
+  readonly bodyFrom?: (requestBody: string) => unknown;
 }
 
 interface ArmedFault {

@@ -12,7 +12,9 @@ import {
   type FaultControls,
   type FaultOptions,
 } from "./fault-controls.ts";
+import { startForeignHost, type ForeignHost } from "./foreign-host.ts";
 import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
+import type { CloudMetadataOverrides } from "./metadata.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
 import { loadSeed, validateSeed, type Seed } from "./seed.ts";
 import { createEmulatorServer, type RequestLogEntry } from "./server.ts";
@@ -26,6 +28,8 @@ import { createServerCertificates } from "./tls.ts";
 import { TokenAuthority } from "./tokens.ts";
 
 export type { Fault } from "./faults.ts";
+export type { ForeignHost, ForeignRequest } from "./foreign-host.ts";
+export type { CloudMetadataOverrides } from "./metadata.ts";
 export type { FaultOptions, OperationError, RegistryView } from "./fault-controls.ts";
 export type { RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
@@ -91,6 +95,10 @@ export interface Emulator extends FaultControls {
   addRoleAssignment(assignment: RoleAssignmentInput): RoleAssignmentView;
   /** Arms a fault for the next matching request(s). */
   inject(fault: Fault): void;
+  /** Makes the metadata endpoint claim these (another cloud's audience, a foreign sign-in host). */
+  setCloudMetadata(overrides: CloudMetadataOverrides): void;
+  /** Starts a recording HTTPS server on another port (see foreign-host.ts); closed with this one. */
+  startForeignHost(): Promise<ForeignHost>;
   clearFaults(): void;
   clearRequests(): void;
   close(): Promise<void>;
@@ -135,6 +143,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultQueue();
   applyFaultOptions(state, options);
   const log: RequestLogEntry[] = [];
+  const metadata: { overrides: CloudMetadataOverrides } = { overrides: {} };
+  const foreignHosts: ForeignHost[] = [];
   // The base URL is known once the port is; handlers read the context per request.
   const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {
     state,
@@ -148,6 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     context,
     identities,
     faults,
+    metadata,
     log,
     onRequest: options.onRequest,
   });
@@ -193,6 +204,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     roleAssignments: () => state.roleAssignments().map((assignment) => view(state, assignment)),
     addRoleAssignment: (assignment) => view(state, state.addRoleAssignment(assignment, null)),
     inject: (fault) => faults.add(fault),
+    setCloudMetadata: (overrides) => {
+      metadata.overrides = overrides;
+    },
+    startForeignHost: async () => {
+      const host = await startForeignHost(certificates.serverCertPem, certificates.serverKeyPem);
+      foreignHosts.push(host);
+      return host;
+    },
     clearFaults: () => faults.clear(),
     ...faultControls(state, faults),
     clearRequests: () => {
@@ -202,6 +221,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close: () => {
       closed ??= (async () => {
         server.closeAllConnections();
+        await Promise.all(foreignHosts.map((host) => host.close()));
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await rm(certificateDirectory, { recursive: true, force: true });
       })();

@@ -11,7 +11,7 @@ import { handleGraph, isGraphPath } from "./graph.ts";
 import type { Identities } from "./identities.ts";
 import { handleLogin, isLoginPath } from "./login.ts";
 import { handleManagedIdentity, isManagedIdentityPath } from "./managed-identity.ts";
-import { handleMetadata, isMetadataPath } from "./metadata.ts";
+import { handleMetadata, isMetadataPath, type CloudMetadataOverrides } from "./metadata.ts";
 
 /** One line of the request log. */
 export interface RequestLogEntry {
@@ -39,6 +39,8 @@ export interface ServerOptions {
   /** Federated credentials, managed identities and the GitHub issuer. */
   readonly identities: Identities;
   readonly faults: FaultQueue;
+  /** What the metadata endpoint claims instead of the truth (`Emulator.setCloudMetadata`). */
+  readonly metadata?: { overrides: CloudMetadataOverrides };
   readonly log: RequestLogEntry[];
   readonly onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -76,14 +78,18 @@ async function serve(incoming: IncomingMessage, outgoing: ServerResponse, option
   if (fault) {
     entry.faulted = true;
     entry.callerObjectId = options.context.tokens.callerOf(incoming.headers.authorization);
-    response = await playFault(fault, outgoing);
+    response = await playFault(fault, outgoing, request.body.toString("utf8"));
     if (outgoing.destroyed) {
       finish(entry, started, options);
       return;
     }
   }
   response ??= withFaultHeaders(
-    handleOrExplain(service, request, { ...options.context, identities: options.identities }),
+    handleOrExplain(service, request, {
+      ...options.context,
+      identities: options.identities,
+      metadataOverrides: options.metadata?.overrides ?? {},
+    }),
     fault,
   );
   entry.status = response.status;
@@ -111,7 +117,10 @@ async function readRequest(incoming: IncomingMessage): Promise<EmulatorRequest> 
 }
 
 /** A bug in a handler becomes a 500 naming it, so a test shows it instead of hanging. */
-type ServiceContext = ArmContext & { readonly identities: Identities };
+type ServiceContext = ArmContext & {
+  readonly identities: Identities;
+  readonly metadataOverrides: CloudMetadataOverrides;
+};
 
 function handleOrExplain(
   service: ServiceName,
@@ -142,7 +151,7 @@ function handle(service: ServiceName, request: EmulatorRequest, context: Service
     case "identity":
       return handleManagedIdentity(request, { ...context, tenantId: context.state.tenantId });
     case "metadata":
-      return handleMetadata(request, context.baseUrl);
+      return handleMetadata(request, context.baseUrl, context.metadataOverrides);
     case "graph":
       return handleGraph(request, context);
     case "arm":
@@ -163,7 +172,7 @@ function serviceOf(segments: readonly string[]): ServiceName {
  * Plays a fault's effects in order: state change, delay, then either a dropped connection, a
  * canned answer, or nothing (the caller handles the request for real).
  */
-async function playFault(fault: Fault, outgoing: ServerResponse) {
+async function playFault(fault: Fault, outgoing: ServerResponse, requestBody: string) {
   fault.before?.();
   if (fault.delayMs) await sleep(fault.delayMs);
   if (fault.reset) {
@@ -171,12 +180,37 @@ async function playFault(fault: Fault, outgoing: ServerResponse) {
     outgoing.destroy();
     return undefined;
   }
+  if (fault.hang || fault.dripEveryMs !== undefined) {
+    await holdOpen(fault, outgoing);
+    return undefined;
+  }
   if (fault.status === undefined) return undefined;
   return {
     status: fault.status,
     headers: fault.headers,
-    body: fault.body ?? (fault.status >= 400 ? defaultFaultBody(fault.status) : undefined),
+    body:
+      fault.bodyFrom?.(requestBody) ??
+      fault.body ??
+      (fault.status >= 400 ? defaultFaultBody(fault.status) : undefined),
   };
+}
+
+/** A hung or dripping answer: resolves (with the connection destroyed) once either side closes. */
+async function holdOpen(fault: Fault, outgoing: ServerResponse): Promise<void> {
+  const closed = new Promise<void>((resolve) => outgoing.once("close", () => resolve()));
+  let drip: NodeJS.Timeout | undefined;
+  if (fault.dripEveryMs !== undefined) {
+    outgoing.writeHead(fault.status ?? 200, {
+      ...fault.headers,
+      "content-type": "application/json; charset=utf-8",
+      "content-length": String(1024 * 1024),
+    });
+    outgoing.write("{");
+    drip = setInterval(() => outgoing.write(" "), Math.max(1, fault.dripEveryMs));
+  }
+  await closed;
+  clearInterval(drip);
+  outgoing.destroy();
 }
 
 function withFaultHeaders(response: EmulatorResponse, fault: Fault | undefined): EmulatorResponse {
