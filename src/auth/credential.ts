@@ -6,6 +6,7 @@ import {
   type AccessToken,
   type TokenCredential,
 } from "@azure/identity";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { needsInstanceDiscovery, type Cloud } from "./cloud.ts";
 import type { SignInMethod } from "./sign-in-settings.ts";
 
@@ -17,6 +18,8 @@ export interface RunnerHooks {
   getIdToken(audience: string): Promise<string>;
   /** Hides a value from the log (`core.setSecret`): every token passes through it first. */
   mask(secret: string): void;
+  /** Added to the identity library's HTTP pipeline (the sign-in deadline, see deadline.ts). */
+  readonly requestPolicy?: PipelinePolicy;
 }
 
 /** A token this close to expiry is fetched anew. */
@@ -34,9 +37,13 @@ export function identityCredential(
   cloud: Pick<Cloud, "authorityHost">,
   hooks: RunnerHooks,
 ): TokenCredential {
+  const pipeline = hooks.requestPolicy
+    ? { additionalPolicies: [{ policy: hooks.requestPolicy, position: "perCall" as const }] }
+    : {};
   const authority = {
     authorityHost: cloud.authorityHost,
     disableInstanceDiscovery: !needsInstanceDiscovery(cloud),
+    ...pipeline,
   };
   switch (method.kind) {
     case "service-principal":
@@ -60,8 +67,8 @@ export function identityCredential(
       });
     case "managed-identity":
       return method.clientId
-        ? new ManagedIdentityCredential({ clientId: method.clientId })
-        : new ManagedIdentityCredential();
+        ? new ManagedIdentityCredential({ clientId: method.clientId, ...pipeline })
+        : new ManagedIdentityCredential({ ...pipeline });
   }
 }
 

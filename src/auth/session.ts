@@ -4,12 +4,16 @@ import {
   createPipelineRequest,
 } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
+import { reliabilityPolicy, type RetryBudget } from "../azure/retry.ts";
 import { ActionError } from "../errors.ts";
 import { currentCliSubscription } from "./azure-cli.ts";
 import { armScope, cloudFromMetadata, metadataUrl, type Cloud, type CloudChoice } from "./cloud.ts";
 import { createCredential, type RunnerHooks } from "./credential.ts";
+import { raceDeadline, signInRequestPolicy, type SignInProgress } from "./deadline.ts";
 import { toSignInError } from "./errors.ts";
 import { SignInInputs } from "./inputs.ts";
+import { idTokenRequestOrigin } from "./runner.ts";
+import { guardTokenHosts } from "./token-host-policy.ts";
 import type { SignInMethod, SignInSettings } from "./sign-in-settings.ts";
 
 /** Signed in: what the Azure clients need. */
@@ -25,8 +29,12 @@ export interface SignInRuntime extends RunnerHooks {
   readonly log: { info(message: string): void };
   /** The run's deadline. */
   readonly signal: AbortSignal;
+  /** The run's retry budget (its deadline, signal and clock), for the metadata fetch. */
+  readonly budget?: RetryBudget;
+  /** `timeout-seconds`, for the message when sign-in runs out of it. */
+  readonly timeoutSeconds?: number;
   /** Reads a custom cloud's metadata; over the SDK's HTTP pipeline (proxy settings included) by default. */
-  readonly fetchJson?: (url: string, signal: AbortSignal) => Promise<unknown>;
+  readonly fetchJson?: (url: string, signal: AbortSignal, budget?: RetryBudget) => Promise<unknown>;
   /** `az account show`, by default. */
   readonly cliSubscription?: (signal: AbortSignal) => Promise<string>;
 }
@@ -44,19 +52,55 @@ export async function signIn(
 ): Promise<SignInSession> {
   const { method, reason } = settings;
   runtime.log.info(`Signing in with ${describeMethod(method)} (${reason}).`);
-  const cloud = await resolveCloud(settings.cloud, runtime);
+  const progress: SignInProgress = {
+    where:
+      settings.cloud.kind === "named"
+        ? `at ${settings.cloud.cloud.authorityHost}`
+        : `at ${settings.cloud.resourceManagerEndpoint}`,
+    pending: "sign-in",
+  };
+  const race = <T>(work: Promise<T>) =>
+    raceDeadline(work, runtime.signal, progress, runtime.timeoutSeconds);
+
+  if (settings.cloud.kind === "custom") {
+    progress.pending = `the cloud's metadata (GET /metadata/endpoints)`;
+  }
+  const cloud = await race(resolveCloud(settings.cloud, runtime));
   runtime.log.info(
     `Cloud ${cloud.name}: ARM ${cloud.resourceManagerEndpoint}, sign-in ` +
       `${method.kind === "azure-cli" ? "through the Azure CLI" : cloud.authorityHost}.`,
   );
+  runtime.log.info(describeDestinations(method, cloud));
   const scope = armScope(cloud);
-  const signedIn = createCredential(method, cloud, runtime);
-  // A token fetched later in the run (another scope, a refresh) fails as clearly as the first.
+  const signedIn = createCredential(method, cloud, {
+    mask: runtime.mask,
+    requestPolicy: signInRequestPolicy(runtime.signal, progress),
+    getIdToken: (audience) => {
+      const before = { ...progress };
+      progress.where = `at ${idTokenRequestOrigin() ?? "GitHub's ID token endpoint"}`;
+      progress.pending = "GitHub's ID token (ACTIONS_ID_TOKEN_REQUEST_URL)";
+      progress.lastAnswer = undefined;
+      return race(runtime.getIdToken(audience)).finally(() => Object.assign(progress, before));
+    },
+  });
+  // A token fetched later in the run (another scope, a refresh) fails as clearly as the first,
+  // and within the deadline too.
   const credential: TokenCredential = {
-    getToken: (scopes, options) =>
-      signedIn.getToken(scopes, options).catch((error: unknown) => {
+    getToken: (scopes, options) => {
+      if (method.kind === "azure-cli") {
+        progress.where = "through the Azure CLI";
+        progress.pending = "az account get-access-token";
+      } else if (method.kind === "managed-identity") {
+        progress.where = "at the managed identity endpoint";
+        progress.pending = "the token request";
+      } else {
+        progress.where = `at ${cloud.authorityHost}`;
+        progress.pending = "the token request";
+      }
+      return race(signedIn.getToken(scopes, options)).catch((error: unknown) => {
         throw toSignInError(error, method, cloud);
-      }),
+      });
+    },
   };
 
   const subscription =
@@ -69,9 +113,31 @@ export async function signIn(
   if (!first) throw toSignInError(new Error("The credential returned no token."), method, cloud);
   const token = first.token;
   runtime.log.info(`Signed in${describeCaller(token)}.`);
-  const subscriptionId = await subscription;
+  progress.where = "through the Azure CLI";
+  progress.pending = "az account show (the CLI's current subscription)";
+  const subscriptionId = await race(subscription);
   runtime.log.info(`Subscription ${subscriptionId} (from ${settings.subscriptionSource}).`);
   return { credential, cloud, scope, subscriptionId };
+}
+
+/**
+ * Said before the first token request: which audience ARM tokens are asked for, and the only
+ * hosts that tokens, and the secret or GitHub's token, will be sent to.
+ */
+export function describeDestinations(method: SignInMethod, cloud: Cloud): string {
+  const tokens =
+    `Tokens: ARM tokens for audience ${cloud.resourceManagerAudience} go only to ` +
+    `${cloud.resourceManagerEndpoint}, Graph tokens only to ${cloud.graphEndpoint}`;
+  switch (method.kind) {
+    case "service-principal":
+      return `${tokens}; the client secret goes only to ${cloud.authorityHost}.`;
+    case "oidc":
+      return `${tokens}; GitHub's ID token goes only to ${cloud.authorityHost}.`;
+    case "azure-cli":
+      return `${tokens}; the Azure CLI signs in with its own session.`;
+    case "managed-identity":
+      return `${tokens}; they come from this machine's managed identity endpoint.`;
+  }
 }
 
 async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promise<Cloud> {
@@ -79,8 +145,10 @@ async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promis
   const url = metadataUrl(choice.resourceManagerEndpoint);
   let body: unknown;
   try {
-    body = await (runtime.fetchJson ?? fetchJson)(url, runtime.signal);
+    body = await (runtime.fetchJson ?? fetchJson)(url, runtime.signal, runtime.budget);
   } catch (error) {
+    // Out of time, or Azure asked to wait longer than is left: the retry policy's own words.
+    if (error instanceof ActionError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new ActionError(`Could not read the cloud's endpoints from ${url}: ${reason}`, {
       remedy:
@@ -93,13 +161,25 @@ async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promis
   return cloudFromMetadata(choice, body);
 }
 
-/** GET with the SDK's own pipeline: retries, and HTTPS_PROXY / NO_PROXY as the clients honour them. */
-async function fetchJson(url: string, signal: AbortSignal): Promise<unknown> {
-  const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } });
+/**
+ * GET with the SDK's own pipeline (HTTPS_PROXY / NO_PROXY as the clients honour them) and the
+ * run's retry policy, so throttling and drops are retried within `timeout-seconds` as for
+ * every ARM request. It carries no token, and the token host policy makes sure of it.
+ */
+async function fetchJson(url: string, signal: AbortSignal, budget?: RetryBudget): Promise<unknown> {
+  const pipeline = createPipelineFromOptions({
+    userAgentOptions: { userAgentPrefix: USER_AGENT },
+    ...(budget ? { retryOptions: { maxRetries: 0 } } : {}),
+  });
+  if (budget) pipeline.addPolicy(reliabilityPolicy(budget));
+  guardTokenHosts(pipeline, []);
   const response = await pipeline.sendRequest(
     createDefaultHttpClient(),
     createPipelineRequest({ url, method: "GET", abortSignal: signal }),
   );
+  if (response.status === 429) {
+    throw new Error("HTTP 429 (throttled) until too little of timeout-seconds was left to retry");
+  }
   if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
   try {
     return JSON.parse((response.bodyAsText ?? "").replace(/^\uFEFF/, ""));
