@@ -1,5 +1,6 @@
 import * as core from "@actions/core";
 import { credsSecret } from "./auth/creds.ts";
+import { secretForms } from "./auth/secrets.ts";
 import {
   parseEndpoint,
   parseGuid,
@@ -209,10 +210,10 @@ export function readSettings(
   runner: RunnerFacts = probeRunner(),
 ): Settings {
   const clientSecret = read(Inputs.ClientSecret);
-  if (clientSecret !== "") core.setSecret(clientSecret);
+  secretForms(clientSecret).forEach((form) => core.setSecret(form));
   const creds = read(Inputs.Creds);
   const secretInCreds = creds === "" ? undefined : credsSecret(creds);
-  if (secretInCreds !== undefined) core.setSecret(secretInCreds);
+  secretForms(secretInCreds ?? "").forEach((form) => core.setSecret(form));
   const input = (name: InputName): string => {
     const value = read(name);
     return value === "" && name in Defaults ? Defaults[name as keyof typeof Defaults] : value;

@@ -38,7 +38,7 @@ export function identityCredential(
   hooks: RunnerHooks,
 ): TokenCredential {
   const pipeline = hooks.requestPolicy
-    ? { additionalPolicies: [{ policy: hooks.requestPolicy, position: "perCall" as const }] }
+    ? { additionalPolicies: [{ policy: hooks.requestPolicy, position: "perRetry" as const }] }
     : {};
   const authority = {
     authorityHost: cloud.authorityHost,

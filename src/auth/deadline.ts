@@ -66,17 +66,19 @@ export function raceDeadline<T>(
 }
 
 /**
- * For the identity library's own HTTP pipeline: every request it sends (MSAL's, the managed
- * identity endpoint's) aborts at the deadline, retry waits included, and each is noted in
- * `progress`, with its answer when that is an error (a 429 and its Retry-After).
+ * For the identity library's own HTTP pipeline, on each try: every request it sends (MSAL's,
+ * the managed identity endpoint's) aborts at the deadline, retry waits included, and each is
+ * noted in `progress`, with its answer when that is an error (a 429 and its Retry-After).
  */
 export function signInRequestPolicy(signal: AbortSignal, progress: SignInProgress): PipelinePolicy {
   return {
     name: "aksAttachAcrSignInDeadline",
     async sendRequest(request, next) {
-      request.abortSignal = request.abortSignal
-        ? AbortSignal.any([request.abortSignal as AbortSignal, signal])
-        : signal;
+      if (request.abortSignal !== signal) {
+        request.abortSignal = request.abortSignal
+          ? AbortSignal.any([request.abortSignal as AbortSignal, signal])
+          : signal;
+      }
       const url = new URL(request.url);
       progress.where = `at ${url.origin}`;
       progress.pending = `${describePath(url.pathname)} (${request.method} ${url.pathname})`;

@@ -1,6 +1,7 @@
 import { ActionError } from "../errors.ts";
 import type { Cloud } from "./cloud.ts";
 import { SignInInputs } from "./inputs.ts";
+import { withoutEchoedRequest } from "./secrets.ts";
 import { noOidcPermission, type SignInMethod } from "./sign-in-settings.ts";
 
 const { ClientId, TenantId, ClientSecret, Audience, Environment, AuthorityHost } = SignInInputs;
@@ -14,10 +15,14 @@ const ENTRA_REMEDIES: Readonly<Record<string, (method: SignInMethod, cloud: Clou
   AADSTS7000215: () =>
     `The client secret is wrong: check that '${ClientSecret}' (or creds.clientSecret) holds the ` +
     `secret's value, not its id.`,
-  AADSTS7000222: () =>
-    "The client secret has expired: create a new one and update the repository secret.",
+  AADSTS7000222: (method) =>
+    `The client secret has expired: create a new one (az ad app credential reset --id ` +
+    `${"clientId" in method && method.clientId ? method.clientId : "<client-id>"} --append, or ` +
+    `in the portal: App registrations > Certificates & secrets) and update the repository secret.`,
   AADSTS700016: (_, cloud) =>
-    `Check '${ClientId}' and '${TenantId}': no such application in that tenant of ${cloud.name}.`,
+    `Check '${ClientId}' and '${TenantId}': no such application in that tenant of ${cloud.name}. ` +
+    `'${ClientId}' is the Application (client) ID, not the object id: az ad sp show --id ` +
+    `<object id> --query appId, or the app registration's Overview page.`,
   AADSTS90002: (_, cloud) =>
     `Check '${TenantId}': no such tenant in ${cloud.name}. Set it to the directory (tenant) id of ` +
     `the app registration (az account show --query tenantId), and '${Environment}' to its cloud.`,
@@ -78,7 +83,10 @@ function generalRemedy(method: SignInMethod): string {
 /** Turns a failed first token into an ActionError naming what to set. */
 export function toSignInError(error: unknown, method: SignInMethod, cloud: Cloud): ActionError {
   if (error instanceof ActionError) return error;
-  const line = firstLine(error);
+  const line = withoutEchoedRequest(
+    firstLine(error),
+    method.kind === "service-principal" ? [method.clientSecret] : [],
+  );
   if (error instanceof Error && error.name === "AbortError") {
     return new ActionError(`Timed out while signing in to ${cloud.authorityHost}.`, {
       remedy: "Raise 'timeout-seconds', or check whether the runner can reach the sign-in host.",

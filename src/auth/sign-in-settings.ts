@@ -59,14 +59,24 @@ export const PERMISSIONS_BLOCK = "permissions:\n  id-token: write\n  contents: r
 const CLIENT_ID_WHAT = "application (client) id";
 const TENANT_ID_WHAT = "directory (tenant) id";
 
+/** azure/login's own `auth-type` values, as users copy them from its examples. */
+const AUTH_TYPE_ALIASES: Readonly<Record<string, AuthType>> = {
+  service_principal: "service-principal",
+  identity: "managed-identity",
+};
+
+/** Case-insensitive; azure/login's SERVICE_PRINCIPAL and IDENTITY are taken as aliases. */
 export function parseAuthType(raw: string): AuthType {
-  const found = AUTH_TYPES.find((type) => type === (raw === "" ? "auto" : raw.toLowerCase()));
+  const wanted = raw === "" ? "auto" : raw.toLowerCase();
+  const found =
+    AUTH_TYPES.find((type) => type === wanted) ??
+    (Object.hasOwn(AUTH_TYPE_ALIASES, wanted) ? AUTH_TYPE_ALIASES[wanted] : undefined);
   if (!found) {
     refuseInput(
       SignInInputs.AuthType,
       raw,
       "is not a way to sign in",
-      `Use one of: ${AUTH_TYPES.join(", ")}.`,
+      `Use one of: ${AUTH_TYPES.join(", ")} (azure/login's SERVICE_PRINCIPAL and IDENTITY work too).`,
     );
   }
   return found;
