@@ -15,6 +15,8 @@ export function secretForms(secret: string): string[] {
   ];
 }
 
+const MIN_REPLACED_LENGTH = 8;
+
 /** Form data as a token request carries it: `name=value&name=...`. */
 const ECHOED_REQUEST =
   /(?:\b(?:grant_type|client_id|client_secret|client_assertion|client_assertion_type|scope)=|\b[\w.-]+=[^&\s]*&[\w.-]+=)/;
@@ -25,7 +27,11 @@ const ECHOED_REQUEST =
  */
 export function withoutEchoedRequest(line: string, secrets: readonly string[]): string {
   let text = line;
-  const forms = secrets.flatMap(secretForms).sort((a, b) => b.length - a.length);
+  // Shorter ones would garble the message; the runner masks them anyway.
+  const forms = secrets
+    .flatMap(secretForms)
+    .filter((form) => form.length >= MIN_REPLACED_LENGTH)
+    .sort((a, b) => b.length - a.length);
   for (const form of forms) text = text.split(form).join("***");
   const echo = ECHOED_REQUEST.exec(text);
   if (!echo) return text;
