@@ -14,7 +14,7 @@ import {
   parseSignInSettings,
   SignInProblems,
   type SignInSettings,
-} from "./auth/sign-in-settings.ts";
+} from "./auth/sign-in.ts";
 import type { RegistryRef } from "./azure/ports.ts";
 import type { RoleChoice } from "./azure/roles.ts";
 import { isGuid, parseResourceId } from "./azure/resource-id.ts";

@@ -1,5 +1,6 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { ActionError } from "../errors.ts";
+import { Inputs } from "../names.ts";
 
 /**
  * `timeout-seconds` while signing in. MSAL's requests, the Azure CLI and `core.getIDToken` take
@@ -23,11 +24,11 @@ export class SignInTimeout extends ActionError {
     const after = seconds === undefined ? "" : ` after ${seconds} s`;
     const last = progress.lastAnswer ? `; the last answer was ${progress.lastAnswer}` : "";
     super(
-      `Timed out signing in ${progress.where}${after} (timeout-seconds): ${progress.pending} ` +
+      `Timed out signing in ${progress.where}${after} (${Inputs.TimeoutSeconds}): ${progress.pending} ` +
         `was still pending${last}.`,
       {
         remedy:
-          "Raise 'timeout-seconds', or check that the runner can reach the sign-in host (behind " +
+          `Raise '${Inputs.TimeoutSeconds}', or check that the runner can reach the sign-in host (behind ` +
           "a proxy: HTTPS_PROXY, NO_PROXY); a 429 means Entra ID throttles this app: re-run later.",
       },
     );

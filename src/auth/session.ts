@@ -6,7 +6,7 @@ import {
 import type { TokenCredential } from "@azure/identity";
 import { reliabilityPolicy, type RetryBudget } from "../azure/retry.ts";
 import { ActionError } from "../errors.ts";
-import { currentCliSubscription } from "./azure-cli.ts";
+import { Inputs } from "../names.ts";
 import { armScope, cloudFromMetadata, metadataUrl, type Cloud, type CloudChoice } from "./cloud.ts";
 import { createCredential, type RunnerHooks } from "./credential.ts";
 import { raceDeadline, signInRequestPolicy, type SignInProgress } from "./deadline.ts";
@@ -14,7 +14,9 @@ import { toSignInError } from "./errors.ts";
 import { SignInInputs } from "./inputs.ts";
 import { idTokenRequestOrigin } from "./runner.ts";
 import { guardTokenHosts } from "./token-host-policy.ts";
-import type { SignInMethod, SignInSettings } from "./sign-in-settings.ts";
+import type { SignInSettings } from "./sign-in.ts";
+import { currentCliSubscription, strategyOf } from "./strategies/index.ts";
+import type { SignInMethod } from "./strategy.ts";
 
 /** Signed in: what the Azure clients need. */
 export interface SignInSession {
@@ -51,7 +53,8 @@ export async function signIn(
   runtime: SignInRuntime,
 ): Promise<SignInSession> {
   const { method, reason } = settings;
-  runtime.log.info(`Signing in with ${describeMethod(method)} (${reason}).`);
+  const strategy = strategyOf(method);
+  runtime.log.info(`Signing in with ${strategy.describe(method)} (${reason}).`);
   const progress: SignInProgress = {
     where:
       settings.cloud.kind === "named"
@@ -68,7 +71,7 @@ export async function signIn(
   const cloud = await race(resolveCloud(settings.cloud, runtime));
   runtime.log.info(
     `Cloud ${cloud.name}: ARM ${cloud.resourceManagerEndpoint}, sign-in ` +
-      `${method.kind === "azure-cli" ? "through the Azure CLI" : cloud.authorityHost}.`,
+      `${strategy.tokenSource(cloud).where}.`,
   );
   runtime.log.info(describeDestinations(method, cloud));
   const scope = armScope(cloud);
@@ -87,16 +90,7 @@ export async function signIn(
   // and within the deadline too.
   const credential: TokenCredential = {
     getToken: (scopes, options) => {
-      if (method.kind === "azure-cli") {
-        progress.where = "through the Azure CLI";
-        progress.pending = "az account get-access-token";
-      } else if (method.kind === "managed-identity") {
-        progress.where = "at the managed identity endpoint";
-        progress.pending = "the token request";
-      } else {
-        progress.where = `at ${cloud.authorityHost}`;
-        progress.pending = "the token request";
-      }
+      Object.assign(progress, strategy.tokenSource(cloud), { lastAnswer: undefined });
       return race(signedIn.getToken(scopes, options)).catch((error: unknown) => {
         throw toSignInError(error, method, cloud);
       });
@@ -125,19 +119,11 @@ export async function signIn(
  * hosts that tokens, and the secret or GitHub's token, will be sent to.
  */
 export function describeDestinations(method: SignInMethod, cloud: Cloud): string {
-  const tokens =
+  return (
     `Tokens: ARM tokens for audience ${cloud.resourceManagerAudience} go only to ` +
-    `${cloud.resourceManagerEndpoint}, Graph tokens only to ${cloud.graphEndpoint}`;
-  switch (method.kind) {
-    case "service-principal":
-      return `${tokens}; the client secret goes only to ${cloud.authorityHost}.`;
-    case "oidc":
-      return `${tokens}; GitHub's ID token goes only to ${cloud.authorityHost}.`;
-    case "azure-cli":
-      return `${tokens}; the Azure CLI signs in with its own session.`;
-    case "managed-identity":
-      return `${tokens}; they come from this machine's managed identity endpoint.`;
-  }
+    `${cloud.resourceManagerEndpoint}, Graph tokens only to ${cloud.graphEndpoint}; ` +
+    `${strategyOf(method).destinations(cloud)}.`
+  );
 }
 
 async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promise<Cloud> {
@@ -178,7 +164,9 @@ async function fetchJson(url: string, signal: AbortSignal, budget?: RetryBudget)
     createPipelineRequest({ url, method: "GET", abortSignal: signal }),
   );
   if (response.status === 429) {
-    throw new Error("HTTP 429 (throttled) until too little of timeout-seconds was left to retry");
+    throw new Error(
+      `HTTP 429 (throttled) until too little of ${Inputs.TimeoutSeconds} was left to retry`,
+    );
   }
   if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
   try {
@@ -189,18 +177,7 @@ async function fetchJson(url: string, signal: AbortSignal, budget?: RetryBudget)
 }
 
 export function describeMethod(method: SignInMethod): string {
-  switch (method.kind) {
-    case "service-principal":
-      return `a service principal secret (client id ${method.clientId})`;
-    case "oidc":
-      return `OIDC (client id ${method.clientId}, audience ${method.audience})`;
-    case "azure-cli":
-      return "the Azure CLI's session";
-    case "managed-identity":
-      return method.clientId
-        ? `the user-assigned managed identity ${method.clientId}`
-        : "the machine's system-assigned managed identity";
-  }
+  return strategyOf(method).describe(method);
 }
 
 /** Who the token is for, from its claims (the token itself is never shown). */

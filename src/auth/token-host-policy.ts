@@ -1,5 +1,6 @@
 import type { Pipeline, PipelinePolicy } from "@azure/core-rest-pipeline";
 import { ActionError, quote } from "../errors.ts";
+import { Inputs } from "../names.ts";
 
 export const TOKEN_HOST_POLICY_NAME = "aksAttachAcrTokenHost";
 
@@ -23,7 +24,8 @@ export function tokenHostPolicy(allowedOrigins: readonly string[]): PipelinePoli
             `go only to ${where}.`,
           {
             remedy:
-              "Nothing was sent. Check 'resource-manager-endpoint' (and any proxy in between): " +
+              `Nothing was sent. Check '${Inputs.ResourceManagerEndpoint}' (and any proxy in ` +
+              "between): " +
               "something answered for ARM with a link to another host.",
           },
         );
@@ -39,7 +41,7 @@ export function tokenHostPolicy(allowedOrigins: readonly string[]): PipelinePoli
               `does not follow it, nor send its token there.`,
             {
               remedy:
-                "Check 'resource-manager-endpoint' (and any proxy in between): Azure's ARM and " +
+                `Check '${Inputs.ResourceManagerEndpoint}' (and any proxy in between): Azure's ARM and ` +
                 "Graph do not redirect to other hosts.",
             },
           );
