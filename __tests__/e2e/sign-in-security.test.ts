@@ -5,7 +5,7 @@
  * that echoes the request). Assertions are on what the hostile side received (the emulator's
  * issued tokens, a recording foreign host), the step's exit and message, and what it printed.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { startEmulator } from "../../emulator/index.ts";
 import type { ActionRun } from "../../scripts/local-runner.ts";
 import { runAction } from "../../scripts/local-runner.ts";

@@ -2,7 +2,7 @@
  * The sign-in strategies and the factory that picks one: auth-type's names and azure/login's
  * aliases, auto's order as a list, and each strategy describing the method it parsed.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { NamedClouds } from "../../src/auth/cloud.ts";
 import { SignInInputs, type RawSignInInputs } from "../../src/auth/inputs.ts";
 import type { RunnerFacts } from "../../src/auth/runner.ts";
