@@ -75,15 +75,14 @@ describe("a custom endpoint's metadata cannot harvest a token of Azure's own clo
       "authority-host": given ? harness.emulator.url : undefined,
     });
 
+    // No token was asked for, let alone issued for that audience.
+    expect(harness.emulator.issuedTokens()).toEqual([]);
+    expect(tokenRequests()).toEqual([]);
     expect(result.exitCode).toBe(1);
     const error = errorText(result);
-    expect(error).toMatch(
-      /Refusing to sign in: the cloud metadata at .* has the audience|says ARM tokens/,
-    );
+    expect(error).toMatch(/Refusing to sign in: the cloud metadata at .* says ARM tokens/);
     expect(error).toMatch(/real token of Azure's own cloud/);
     expect(error).toContain("resource-manager-endpoint");
-    expect(tokenRequests()).toEqual([]);
-    expect(harness.emulator.issuedTokens()).toEqual([]);
   });
 
   it("never calls a custom cloud by a named cloud's name taken from its metadata", async () => {
@@ -127,12 +126,13 @@ describe("a sign-in host the metadata names off the endpoint's domain gets nothi
       oidc ? oidcEnv() : {},
     );
 
+    // The foreign host received nothing (no secret, no ID token), nor was one even fetched.
+    expect(foreign.requests).toEqual([]);
+    expect(harness.emulator.requests.filter((r) => r.service === "github")).toEqual([]);
     expect(result.exitCode).toBe(1);
     const error = errorText(result);
     expect(error).toContain(`names "${foreign.url}" as its sign-in host`);
     expect(error).toMatch(/Set 'authority-host'/);
-    expect(foreign.requests).toEqual([]);
-    expect(harness.emulator.requests.filter((r) => r.service === "github")).toEqual([]);
   });
 
   it("with authority-host given, the metadata's sign-in host is never used", async () => {
@@ -163,10 +163,11 @@ describe("a token goes to no host but ARM's and Graph's", () => {
 
     const result = await harness.run();
 
+    // No request reached the foreign host, so no token did.
+    expect(foreign.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
+    expect(foreign.requests).toEqual([]);
     expect(result.exitCode).toBe(1);
     expect(errorText(result)).toContain(`Refused to send the run's token to "${foreign.url}"`);
-    expect(foreign.requests.map((r) => r.authorization)).not.toContainEqual(expect.anything());
-    expect(foreign.requests).toEqual([]);
     expect(harness.armWrites()).toEqual([]);
   });
 
@@ -182,11 +183,9 @@ describe("a token goes to no host but ARM's and Graph's", () => {
 
     const result = await harness.run();
 
-    expect(result.exitCode).toBe(1);
-    expect(errorText(result)).toMatch(
-      new RegExp(`redirect \\(302\\) to "${foreign.url.replaceAll(".", "\\.")}"`),
-    );
     expect(foreign.requests).toEqual([]);
+    expect(result.exitCode).toBe(1);
+    expect(errorText(result)).toContain(`redirect (302) to "${foreign.url}"`);
   });
 });
 
