@@ -12,7 +12,7 @@ import { describe, expect, it } from "@jest/globals";
 import { cloudFromMetadata, NamedClouds, parseCloudChoice } from "../../src/auth/cloud.ts";
 import { checkedCloudName, namedAudienceOf, onSameDomain } from "../../src/auth/endpoint-rules.ts";
 import { secretForms, withoutEchoedRequest } from "../../src/auth/secrets.ts";
-import { tokenHostPolicy } from "../../src/auth/token-host-policy.ts";
+import { tokenHostPolicy } from "../../src/azure/token-host-policy.ts";
 import { describeFailure } from "../../src/errors.ts";
 
 describe("namedAudienceOf", () => {

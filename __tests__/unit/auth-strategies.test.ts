@@ -12,7 +12,7 @@ import {
   parseAuthType,
   strategyOf,
   type AuthType,
-} from "../../src/auth/strategies/index.ts";
+} from "../../src/auth/strategies/factory.ts";
 import type { SignInContext, SignInKind } from "../../src/auth/strategy.ts";
 
 const CLIENT = "3f6b2c1d-7e4a-4b59-8d2c-1a9e8f7b6c04";

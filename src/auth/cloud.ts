@@ -198,7 +198,7 @@ export function cloudFromMetadata(
     );
   const metadata = (typeof body === "object" && body !== null ? body : {}) as CloudMetadata;
   const audiences = metadata.authentication?.audiences;
-  const audience = Array.isArray(audiences) ? (audiences[0] as unknown) : undefined;
+  const audience: unknown = Array.isArray(audiences) ? (audiences as unknown[])[0] : undefined;
   if (typeof audience !== "string" || audience === "") {
     throw unusable("no authentication.audiences");
   }

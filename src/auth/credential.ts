@@ -1,10 +1,10 @@
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { Cloud } from "./cloud.ts";
-import { strategyOf } from "./strategies/index.ts";
+import { strategyOf } from "./strategies/factory.ts";
 import type { RunnerHooks, SignInMethod } from "./strategy.ts";
 
 export type { RunnerHooks, SignInMethod } from "./strategy.ts";
-export { freshIdTokens } from "./strategies/index.ts";
+export { freshIdTokens } from "./strategies/factory.ts";
 
 /** A token this close to expiry is fetched anew. */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;

@@ -51,7 +51,9 @@ export function raceDeadline<T>(
     return Promise.reject(new SignInTimeout(progress, seconds));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new SignInTimeout(progress, seconds));
+    const onAbort = () => {
+      reject(new SignInTimeout(progress, seconds));
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (value) => {
@@ -60,7 +62,7 @@ export function raceDeadline<T>(
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });

@@ -3,7 +3,7 @@ import type { Cloud } from "./cloud.ts";
 import { Inputs } from "../names.ts";
 import { SignInInputs } from "./inputs.ts";
 import { withoutEchoedRequest } from "./secrets.ts";
-import { strategyOf } from "./strategies/index.ts";
+import { strategyOf } from "./strategies/factory.ts";
 import type { SignInMethod } from "./strategy.ts";
 
 const { ClientId, TenantId, ClientSecret, Audience, Environment, AuthorityHost } = SignInInputs;

@@ -1,21 +1,13 @@
-import {
-  createDefaultHttpClient,
-  createPipelineFromOptions,
-  createPipelineRequest,
-} from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
-import { reliabilityPolicy, type RetryBudget } from "../azure/retry.ts";
 import { ActionError } from "../errors.ts";
-import { Inputs } from "../names.ts";
 import { armScope, cloudFromMetadata, metadataUrl, type Cloud, type CloudChoice } from "./cloud.ts";
 import { createCredential, type RunnerHooks } from "./credential.ts";
 import { raceDeadline, signInRequestPolicy, type SignInProgress } from "./deadline.ts";
 import { toSignInError } from "./errors.ts";
 import { SignInInputs } from "./inputs.ts";
 import { idTokenRequestOrigin } from "./runner.ts";
-import { guardTokenHosts } from "./token-host-policy.ts";
 import type { SignInSettings } from "./sign-in.ts";
-import { currentCliSubscription, strategyOf } from "./strategies/index.ts";
+import { currentCliSubscription, strategyOf } from "./strategies/factory.ts";
 import type { SignInMethod } from "./strategy.ts";
 
 /** Signed in: what the Azure clients need. */
@@ -31,17 +23,16 @@ export interface SignInRuntime extends RunnerHooks {
   readonly log: { info(message: string): void };
   /** The run's deadline. */
   readonly signal: AbortSignal;
-  /** The run's retry budget (its deadline, signal and clock), for the metadata fetch. */
-  readonly budget?: RetryBudget;
   /** `timeout-seconds`, for the message when sign-in runs out of it. */
   readonly timeoutSeconds?: number;
-  /** Reads a custom cloud's metadata; over the SDK's HTTP pipeline (proxy settings included) by default. */
-  readonly fetchJson?: (url: string, signal: AbortSignal, budget?: RetryBudget) => Promise<unknown>;
+  /**
+   * Reads a custom cloud's metadata (src/azure/cloud-metadata.ts: the SDK's pipeline, the run's
+   * retry budget, the token host policy).
+   */
+  readonly fetchJson: (url: string, signal: AbortSignal) => Promise<unknown>;
   /** `az account show`, by default. */
   readonly cliSubscription?: (signal: AbortSignal) => Promise<string>;
 }
-
-const USER_AGENT = "aks-attach-acr";
 
 /**
  * Signs in: finds the cloud's endpoints (a request only for a custom cloud), builds the
@@ -76,7 +67,9 @@ export async function signIn(
   runtime.log.info(describeDestinations(method, cloud));
   const scope = armScope(cloud);
   const signedIn = createCredential(method, cloud, {
-    mask: runtime.mask,
+    mask: (secret) => {
+      runtime.mask(secret);
+    },
     requestPolicy: signInRequestPolicy(runtime.signal, progress),
     getIdToken: (audience) => {
       const before = { ...progress };
@@ -131,7 +124,7 @@ async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promis
   const url = metadataUrl(choice.resourceManagerEndpoint);
   let body: unknown;
   try {
-    body = await (runtime.fetchJson ?? fetchJson)(url, runtime.signal, runtime.budget);
+    body = await runtime.fetchJson(url, runtime.signal);
   } catch (error) {
     // Out of time, or Azure asked to wait longer than is left: the retry policy's own words.
     if (error instanceof ActionError) throw error;
@@ -147,35 +140,6 @@ async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promis
   return cloudFromMetadata(choice, body);
 }
 
-/**
- * GET with the SDK's own pipeline (HTTPS_PROXY / NO_PROXY as the clients honour them) and the
- * run's retry policy, so throttling and drops are retried within `timeout-seconds` as for
- * every ARM request. It carries no token, and the token host policy makes sure of it.
- */
-async function fetchJson(url: string, signal: AbortSignal, budget?: RetryBudget): Promise<unknown> {
-  const pipeline = createPipelineFromOptions({
-    userAgentOptions: { userAgentPrefix: USER_AGENT },
-    ...(budget ? { retryOptions: { maxRetries: 0 } } : {}),
-  });
-  if (budget) pipeline.addPolicy(reliabilityPolicy(budget));
-  guardTokenHosts(pipeline, []);
-  const response = await pipeline.sendRequest(
-    createDefaultHttpClient(),
-    createPipelineRequest({ url, method: "GET", abortSignal: signal }),
-  );
-  if (response.status === 429) {
-    throw new Error(
-      `HTTP 429 (throttled) until too little of ${Inputs.TimeoutSeconds} was left to retry`,
-    );
-  }
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-  try {
-    return JSON.parse((response.bodyAsText ?? "").replace(/^\uFEFF/, ""));
-  } catch {
-    throw new Error("the answer is not JSON");
-  }
-}
-
 export function describeMethod(method: SignInMethod): string {
   return strategyOf(method).describe(method);
 }
@@ -183,7 +147,9 @@ export function describeMethod(method: SignInMethod): string {
 /** Who the token is for, from its claims (the token itself is never shown). */
 function describeCaller(token: string): string {
   try {
-    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+    const claims: unknown = JSON.parse(
+      Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"),
+    );
     const { appid, oid, tid } = claims as Record<string, unknown>;
     if (typeof oid !== "string" || typeof tid !== "string") return "";
     return ` as ${typeof appid === "string" ? `${appid} (object id ${oid})` : oid} in tenant ${tid}`;

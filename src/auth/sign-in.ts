@@ -3,7 +3,7 @@ import { parseCloudChoice, type CloudChoice } from "./cloud.ts";
 import { parseCreds, type Creds } from "./creds.ts";
 import { parseGuid, SignInInputs, type RawSignInInputs } from "./inputs.ts";
 import type { RunnerFacts } from "./runner.ts";
-import { chooseSignIn, parseAuthType, strategyOf } from "./strategies/index.ts";
+import { chooseSignIn, parseAuthType, strategyOf } from "./strategies/factory.ts";
 import type { SignInContext, SignInMethod, SourcedValue } from "./strategy.ts";
 
 export type { SignInMethod } from "./strategy.ts";
@@ -41,8 +41,9 @@ export function parseSignInSettings(raw: RawSignInInputs, runner: RunnerFacts): 
   });
   const cloud = attempt(() => cloudOf(raw, chosen?.context.creds));
   const subscription = chosen && attempt(() => subscriptionOf(raw, chosen.context, chosen.method));
-  if (problems.length === 1) throw problems[0];
-  if (problems.length > 1) throw new SignInProblems(problems);
+  const [only, ...more] = problems;
+  if (only && more.length === 0) throw only;
+  if (more.length > 0) throw new SignInProblems(problems);
   if (!chosen || !cloud || !subscription) throw new Error("unreachable: no problem, no settings");
   return { method: chosen.method, reason: chosen.reason, cloud, ...subscription };
 }

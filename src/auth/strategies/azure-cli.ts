@@ -40,11 +40,13 @@ export const azureCli: SignInStrategy<AzureCli> = {
   destinations: () => "the Azure CLI signs in with its own session",
   tokenSource: () => ({ where: "through the Azure CLI", pending: "az account get-access-token" }),
   subscriptionFromCli: true,
-  credential: async (method) =>
-    new AzureCliCredential({
-      ...(method.tenantId ? { tenantId: method.tenantId } : {}),
-      processTimeoutInMs: CLI_TIMEOUT_MS,
-    }),
+  credential: (method) =>
+    Promise.resolve(
+      new AzureCliCredential({
+        ...(method.tenantId ? { tenantId: method.tenantId } : {}),
+        processTimeoutInMs: CLI_TIMEOUT_MS,
+      }),
+    ),
   generalRemedy: () => "Check the Azure CLI session (az account show) left by azure/login.",
   explain(error, line) {
     if (/could not be found|not installed|ENOENT/i.test(line)) {

@@ -38,10 +38,12 @@ export const managedIdentity: SignInStrategy<ManagedIdentity> = {
     pending: "the token request",
   }),
   subscriptionFromCli: false,
-  credential: async (method, _cloud, hooks) =>
-    method.clientId
-      ? new ManagedIdentityCredential({ clientId: method.clientId, ...pipelineOptions(hooks) })
-      : new ManagedIdentityCredential({ ...pipelineOptions(hooks) }),
+  credential: (method, _cloud, hooks) =>
+    Promise.resolve(
+      method.clientId
+        ? new ManagedIdentityCredential({ clientId: method.clientId, ...pipelineOptions(hooks) })
+        : new ManagedIdentityCredential({ ...pipelineOptions(hooks) }),
+    ),
   generalRemedy: () =>
     `Check that this runner's machine has a managed identity (and '${ClientId}' for a ` +
     `user-assigned one), and that it can reach the identity endpoint.`,

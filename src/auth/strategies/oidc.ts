@@ -59,12 +59,14 @@ export const oidc: SignInStrategy<Oidc> = {
   destinations: (cloud) => `GitHub's ID token goes only to ${cloud.authorityHost}`,
   tokenSource: (cloud) => ({ where: `at ${cloud.authorityHost}`, pending: "the token request" }),
   subscriptionFromCli: false,
-  credential: async (method, cloud, hooks) =>
-    new ClientAssertionCredential(
-      method.tenantId,
-      method.clientId,
-      freshIdTokens(method.audience, hooks),
-      entraOptions(cloud, hooks),
+  credential: (method, cloud, hooks) =>
+    Promise.resolve(
+      new ClientAssertionCredential(
+        method.tenantId,
+        method.clientId,
+        freshIdTokens(method.audience, hooks),
+        entraOptions(cloud, hooks),
+      ),
     ),
   generalRemedy: () =>
     `Check '${ClientId}', '${TenantId}', '${Audience}' and the app's federated credentials, ` +
@@ -122,8 +124,12 @@ export function freshIdTokens(audience: string, hooks: RunnerHooks): () => Promi
 /** A JWT's `exp` in ms, or 0 (never reused) when it has none. */
 function expiryOf(jwt: string): number {
   try {
-    const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
-    return typeof payload?.exp === "number" ? payload.exp * 1000 : 0;
+    const payload: unknown = JSON.parse(
+      Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"),
+    );
+    const exp =
+      typeof payload === "object" && payload !== null && "exp" in payload ? payload.exp : 0;
+    return typeof exp === "number" ? exp * 1000 : 0;
   } catch {
     return 0;
   }

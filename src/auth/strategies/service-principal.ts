@@ -38,12 +38,14 @@ export const servicePrincipal: SignInStrategy<ServicePrincipal> = {
   destinations: (cloud) => `the client secret goes only to ${cloud.authorityHost}`,
   tokenSource: (cloud) => ({ where: `at ${cloud.authorityHost}`, pending: "the token request" }),
   subscriptionFromCli: false,
-  credential: async (method, cloud, hooks) =>
-    new ClientSecretCredential(
-      method.tenantId,
-      method.clientId,
-      method.clientSecret,
-      entraOptions(cloud, hooks),
+  credential: (method, cloud, hooks) =>
+    Promise.resolve(
+      new ClientSecretCredential(
+        method.tenantId,
+        method.clientId,
+        method.clientSecret,
+        entraOptions(cloud, hooks),
+      ),
     ),
   generalRemedy: () =>
     `Check '${ClientId}', '${TenantId}', '${ClientSecret}' and '${Environment}', ` +

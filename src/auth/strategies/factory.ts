@@ -35,7 +35,7 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 
 /** The strategy that owns `method`. */
 export function strategyOf<M extends SignInMethod>(method: M): SignInStrategy<M> {
-  return BY_KIND[method.kind as SignInKind] as unknown as SignInStrategy<M>;
+  return BY_KIND[method.kind] as unknown as SignInStrategy<M>;
 }
 
 /**
@@ -67,7 +67,7 @@ export interface Chosen {
 /** The way `auth-type` names, or the first that detects itself for `auto`. */
 export function chooseSignIn(authType: AuthType, context: SignInContext): Chosen {
   if (authType !== "auto") {
-    const strategy: SignInStrategy = BY_KIND[authType] as SignInStrategy;
+    const strategy: SignInStrategy = BY_KIND[authType];
     strategy.requireRunner?.(context);
     return { method: strategy.parse(context), reason: `auth-type: ${authType}` };
   }

@@ -8,9 +8,9 @@ import {
 } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import { ActionError } from "../errors.ts";
-import type { DirectoryPort } from "./ports.ts";
+import type { DirectoryPort } from "../domain/ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
-import { guardTokenHosts } from "../auth/token-host-policy.ts";
+import { guardTokenHosts } from "./token-host-policy.ts";
 
 export interface GraphConnection {
   readonly credential: TokenCredential;
