@@ -67,6 +67,7 @@ describe("a custom endpoint's metadata cannot harvest a token of Azure's own clo
     ["https://management.usgovcloudapi.net/", undefined, false],
     ["https://management.chinacloudapi.cn", "AzureStack", false],
     ["https://graph.microsoft.com/", "AzureCloud", true],
+    ["https://vault.azure.net", "AzureStack", false],
   ])("audience %s (environment %s, authority-host %s)", async (audience, environment, given) => {
     harness.emulator.setCloudMetadata({ audiences: [audience], name: "AzureCloud" });
 

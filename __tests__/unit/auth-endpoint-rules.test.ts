@@ -37,6 +37,32 @@ describe("namedAudienceOf", () => {
   ])("%s: %s", (audience, claimed) => {
     expect(namedAudienceOf(audience)).toBe(claimed);
   });
+
+  it.each<[string, string, string | undefined]>([
+    [
+      "https://vault.azure.net",
+      "https://management.stack.test",
+      "a service of Microsoft's clouds (vault.azure.net)",
+    ],
+    [
+      "https://x.blob.core.windows.net/",
+      "https://management.stack.test",
+      "a service of Microsoft's clouds (x.blob.core.windows.net)",
+    ],
+    [
+      "https://arm.myvm.westeurope.cloudapp.azure.com/",
+      "https://arm.myvm.westeurope.cloudapp.azure.com",
+      undefined,
+    ],
+    [
+      "https://other.westeurope.cloudapp.azure.com/",
+      "https://arm.myvm.westeurope.cloudapp.azure.com",
+      "a service of Microsoft's clouds (other.westeurope.cloudapp.azure.com)",
+    ],
+    ["https://management.contoso.onmicrosoft.com/app", "https://management.stack.test", undefined],
+  ])("%s for %s: %s", (audience, endpoint, claimed) => {
+    expect(namedAudienceOf(audience, endpoint)).toBe(claimed);
+  });
 });
 
 describe("onSameDomain", () => {

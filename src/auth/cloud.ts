@@ -202,7 +202,7 @@ export function cloudFromMetadata(
   if (typeof audience !== "string" || audience === "") {
     throw unusable("no authentication.audiences");
   }
-  const claimed = namedAudienceOf(audience);
+  const claimed = namedAudienceOf(audience, endpoint);
   if (claimed !== undefined) {
     throw new ActionError(
       `Refusing to sign in: the cloud metadata at ${metadataUrl(endpoint)} says ARM tokens for ` +

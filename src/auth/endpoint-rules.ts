@@ -33,6 +33,25 @@ const NAMED_AUDIENCE_APP_IDS: Readonly<Record<string, string>> = {
   "00000002-0000-0000-c000-000000000000": "Azure AD Graph",
 };
 
+/**
+ * The domains Microsoft's clouds serve their resources under (Key Vault, Storage, ...): a token
+ * for any of them is a real token of that cloud too. A custom cloud may sit under one (a VM's
+ * `cloudapp.azure.com` name), but then its audience is its own host.
+ */
+const MICROSOFT_SERVICE_DOMAINS = [
+  "azure.com",
+  "azure.net",
+  "windows.net",
+  "microsoft.com",
+  "microsoftonline.com",
+  "azure.us",
+  "usgovcloudapi.net",
+  "microsoft.us",
+  "microsoftonline.us",
+  "chinacloudapi.cn",
+  "azure.cn",
+];
+
 /** Microsoft's own Entra ID sign-in hosts (Azure Stack Hub with Entra ID signs in there). */
 const MICROSOFT_SIGN_IN_HOSTS = new Set([
   "login.microsoftonline.com",
@@ -42,10 +61,11 @@ const MICROSOFT_SIGN_IN_HOSTS = new Set([
 ]);
 
 /**
- * Which named cloud's resource an audience is (`"AzureCloud's ARM"`), or undefined for any
- * other. Any case, with or without a trailing slash, path or `/.default`.
+ * Which named cloud's resource an audience is (`"AzureCloud's ARM"`, or any service under
+ * Microsoft's cloud domains other than `endpoint`'s own host), or undefined for any other. Any
+ * case, with or without a trailing slash, path or `/.default`.
  */
-export function namedAudienceOf(audience: string): string | undefined {
+export function namedAudienceOf(audience: string, endpoint?: string): string | undefined {
   const text = audience.trim().toLowerCase();
   const appId = text.replace(/\/(\.default)?$/, "");
   if (Object.hasOwn(NAMED_AUDIENCE_APP_IDS, appId)) return NAMED_AUDIENCE_APP_IDS[appId];
@@ -55,7 +75,20 @@ export function namedAudienceOf(audience: string): string | undefined {
   } catch {
     return undefined;
   }
-  return Object.hasOwn(NAMED_AUDIENCE_HOSTS, host) ? NAMED_AUDIENCE_HOSTS[host] : undefined;
+  if (Object.hasOwn(NAMED_AUDIENCE_HOSTS, host)) return NAMED_AUDIENCE_HOSTS[host];
+  const ownHost = endpoint === undefined ? undefined : hostOf(endpoint);
+  const domain = MICROSOFT_SERVICE_DOMAINS.find((d) => host === d || host.endsWith(`.${d}`));
+  return domain !== undefined && host !== ownHost
+    ? `a service of Microsoft's clouds (${host})`
+    : undefined;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/\.$/, "");
+  } catch {
+    return undefined;
+  }
 }
 
 export function isMicrosoftSignInHost(url: string): boolean {
