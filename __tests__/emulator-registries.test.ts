@@ -322,6 +322,28 @@ describe("Resource Graph", () => {
     }
   });
 
+  it("pages 100 rows by default", async () => {
+    seed = seedWithRegistries(120);
+    try {
+      await start();
+      const bearer = await token();
+      const request = { subscriptions: [IMAGES], query: "Resources | project id, name" };
+
+      const first = await graph(bearer, request);
+      const second = await graph(bearer, {
+        ...request,
+        options: { $skipToken: first.body.$skipToken },
+      });
+
+      expect([first.body.totalRecords, first.body.count]).toEqual([122, 100]);
+      expect(first.body.$skipToken).toEqual(expect.any(String));
+      expect([second.body.count, second.body.$skipToken]).toEqual([22, undefined]);
+      expect(second.body.data.at(-1).name).toBe("bulkacr119");
+    } finally {
+      seed = await loadSeed(REGISTRIES_SEED_PATH);
+    }
+  });
+
   it('says resultTruncated "true" instead of paging a result without an id column, and answers the table format', async () => {
     await start();
     const bearer = await token();
