@@ -10,7 +10,7 @@ import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { ClientSecretCredential } from "@azure/identity";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import {
   loadSeed,
   REGISTRIES_SEED_PATH,
@@ -18,7 +18,7 @@ import {
   type Emulator,
   type EmulatorOptions,
   type Seed,
-} from "../emulator/index.ts";
+} from "../../emulator/index.ts";
 
 const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const PLATFORM = "651488d7-1aa0-42f4-a311-2927087c9cd9";
@@ -577,9 +577,18 @@ describe("login servers of other clouds", () => {
   });
 
   it.each([
-    [{ acrLoginServerSuffix: "not a suffix" }, /acrLoginServerSuffix must be a DNS suffix/],
-    [{ takenRegistryNames: ["ok-name"] }, /takenRegistryNames\[0\] must be 5-50 letters or digits/],
     [
+      "a login server suffix that is not one",
+      { acrLoginServerSuffix: "not a suffix" },
+      /acrLoginServerSuffix must be a DNS suffix/,
+    ],
+    [
+      "a taken name that is not a registry name",
+      { takenRegistryNames: ["ok-name"] },
+      /takenRegistryNames\[0\] must be 5-50 letters or digits/,
+    ],
+    [
+      "a login server that is not a host name",
       {
         registries: [
           {
@@ -594,6 +603,7 @@ describe("login servers of other clouds", () => {
       /registries\[0\]\.loginServer must be a host name/,
     ],
     [
+      "an unknown provisioning state",
       {
         clusters: [
           {
@@ -608,6 +618,7 @@ describe("login servers of other clouds", () => {
       /clusters\[0\]\.provisioningState must be one of Creating, Updating, Succeeded, Failed/,
     ],
     [
+      "a negative read count",
       {
         clusters: [
           {
@@ -621,7 +632,7 @@ describe("login servers of other clouds", () => {
       },
       /clusters\[0\]\.readsUntilSucceeded must be a whole number >= 0/,
     ],
-  ])("refuses a seed with a bad field (%j)", async (fields, message) => {
+  ])("refuses a seed with %s", async (_, fields, message) => {
     await expect(startEmulator({ seed: { ...seed, ...fields } as Seed })).rejects.toThrow(message);
   });
 });
