@@ -90,7 +90,7 @@ async function arm(path: string, init: { method?: string; body?: unknown; bearer
   const response = await fetch(url, {
     method: init.method ?? "GET",
     headers: { authorization: `Bearer ${init.bearer}`, "content-type": "application/json" },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
   });
   const text = await response.text();
   return {
