@@ -140,7 +140,8 @@ function readRequest(call: ArmCall): GraphRequest {
   if (typeof body.query !== "string" || body.query.trim() === "") {
     throw badRequest({ code: "InvalidRequestContent", message: "The query is required." });
   }
-  if (body.managementGroups !== undefined) {
+  const groups = body.managementGroups;
+  if (groups !== undefined && groups !== null && !(Array.isArray(groups) && groups.length === 0)) {
     throw badRequest({
       code: "UnsupportedQuery",
       message: "Queries at management group scope are not supported; list subscriptions instead.",

@@ -421,12 +421,16 @@ describe("Resource Graph", () => {
     const oldVersion = await graph(bearer, { query: "Resources" }, "2018-09-01-preview");
     const get = await arm(`${GRAPH_PATH}?api-version=2022-10-01`, { bearer });
     const noQuery = await graph(bearer, { subscriptions: ALL });
+    const byGroup = await graph(bearer, { managementGroups: ["platform"], query: "Resources" });
+    const noGroups = await graph(bearer, { managementGroups: [], query: "Resources | take 1" });
 
     expect([oldVersion.status, oldVersion.body.error.code]).toEqual([
       400,
       "InvalidApiVersionParameter",
     ]);
     expect(get.status).toBe(405);
+    expect([byGroup.status, byGroup.body.error.details[0].code]).toEqual([400, "UnsupportedQuery"]);
+    expect([noGroups.status, noGroups.body.count]).toEqual([200, 1]);
     expect([noQuery.status, noQuery.body.error.details[0].code]).toEqual([
       400,
       "InvalidRequestContent",
