@@ -33,9 +33,11 @@ export function isMetadataPath(segments: readonly string[]): boolean {
   return segments.join("/").toLowerCase() === "metadata/endpoints";
 }
 
+/** `acrLoginServerSuffix` is the seed's (`azurecr.io` unless it names another cloud's). */
 export function handleMetadata(
   request: EmulatorRequest,
   baseUrl: string,
+  acrLoginServerSuffix = "azurecr.io",
   overrides: CloudMetadataOverrides = {},
 ): EmulatorResponse {
   if (request.method !== "GET") {
@@ -76,7 +78,7 @@ export function handleMetadata(
     graph: root,
     name: overrides.name ?? EMULATED_CLOUD_NAME,
     suffixes: {
-      acrLoginServer: "azurecr.io",
+      acrLoginServer: acrLoginServerSuffix,
       keyVaultDns: "vault.azure.net",
       storage: "core.windows.net",
       sqlServerHostname: "database.windows.net",

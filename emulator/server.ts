@@ -162,7 +162,12 @@ function handle(service: ServiceName, request: EmulatorRequest, context: Service
     case "identity":
       return handleManagedIdentity(request, { ...context, tenantId: context.state.tenantId });
     case "metadata":
-      return handleMetadata(request, context.baseUrl, context.metadataOverrides);
+      return handleMetadata(
+        request,
+        context.baseUrl,
+        context.state.acrLoginServerSuffix,
+        context.metadataOverrides,
+      );
     case "graph":
       return handleGraph(request, context);
     case "arm":
