@@ -111,7 +111,7 @@ export async function signIn(
  * Said before the first token request: which audience ARM tokens are asked for, and the only
  * hosts that tokens, and the secret or GitHub's token, will be sent to.
  */
-export function describeDestinations(method: SignInMethod, cloud: Cloud): string {
+function describeDestinations(method: SignInMethod, cloud: Cloud): string {
   return (
     `Tokens: ARM tokens for audience ${cloud.resourceManagerAudience} go only to ` +
     `${cloud.resourceManagerEndpoint}, Graph tokens only to ${cloud.graphEndpoint}; ` +
@@ -138,10 +138,6 @@ async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promis
     });
   }
   return cloudFromMetadata(choice, body);
-}
-
-export function describeMethod(method: SignInMethod): string {
-  return strategyOf(method).describe(method);
 }
 
 /** Who the token is for, from its claims (the token itself is never shown). */
