@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ArmContext } from "./arm-context.ts";
+import { setClusterRetryAfter } from "./cluster-writes.ts";
 import { FaultQueue, type Fault } from "./faults.ts";
 import {
   applyFaultOptions,
@@ -53,6 +54,8 @@ export interface EmulatorOptions extends FaultOptions {
   readonly pageSize?: number;
   /** Called as each request is answered (the CLI prints them). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /** `Retry-After` (whole seconds) on a cluster PUT's operation; 1 if omitted (cluster-writes.ts). */
+  readonly clusterRetryAfterSeconds?: number;
 }
 
 /** A role assignment as tests read it back. */
@@ -134,6 +137,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const certificates = createServerCertificates(["localhost", PROXY_ONLY_HOST]);
   const faults = new FaultQueue();
   applyFaultOptions(state, options);
+  if (options.clusterRetryAfterSeconds !== undefined) {
+    setClusterRetryAfter(state, options.clusterRetryAfterSeconds);
+  }
   const log: RequestLogEntry[] = [];
   // The base URL is known once the port is; handlers read the context per request.
   const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {
