@@ -1,5 +1,6 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { azCloudConfig, azSignInCommands } from "./az-cloud.ts";
 import {
   DEMO_SEED_PATH,
   runInputs,
@@ -9,9 +10,9 @@ import {
 } from "./index.ts";
 
 /**
- * `npm run emulator [-- --seed <file>] [--port <n>] [--quiet] [--github-step <ready-file>]`:
- * starts the emulator in the foreground and prints how to point a run of the action at it.
- * Ctrl-C stops it.
+ * `npm run emulator [-- --seed <file>] [--port <n>] [--quiet] [--az] [--github-step <ready-file>]`:
+ * starts the emulator in the foreground and prints how to point a run of the action at it
+ * (with `--az`, the Azure CLI too). Ctrl-C stops it.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       seed: { type: "string", default: DEMO_SEED_PATH },
       port: { type: "string", default: "0" },
       quiet: { type: "boolean", default: false },
+      az: { type: "boolean", default: false },
       "github-step": { type: "string" },
     },
   });
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
 
   const emulator = await starting;
   console.log(usage(emulator.url, emulator.caCertPath, inputsIfAny(emulator)));
+  if (values.az) console.log(azUsage(emulator));
   if (values["github-step"]) await handOverToWorkflow(emulator, values["github-step"]);
 }
 
@@ -102,6 +105,40 @@ function usage(url: string, caCertPath: string, inputs?: Record<string, string>)
     `export NODE_EXTRA_CA_CERTS=${shellQuote(caCertPath)}`,
     `env \\\n  ${assignments.join(" \\\n  ")} \\\n  node dist/index.js`,
     ...footer,
+  ].join("\n");
+}
+
+/** `--az`: the cloud configuration az needs, and the commands that sign it in as the deployer. */
+function azUsage(emulator: Emulator): string {
+  const config = azCloudConfig(emulator.url);
+  const deployer = emulator.seed.servicePrincipals?.find((principal) => principal.clientSecret);
+  const lines = [
+    "",
+    "The Azure CLI against it (az cloud register --cloud-config):",
+    `  ARM (resourceManager, management):  ${config.endpoints.resourceManager}`,
+    `  AD authority (activeDirectory):     ${config.endpoints.activeDirectory}`,
+    `  token audience:                     ${config.endpoints.activeDirectoryResourceId}`,
+    `  Graph resource id:                  ${config.endpoints.microsoftGraphResourceId}`,
+    `  ACR login server suffix:            ${config.suffixes.acrLoginServerEndpoint}`,
+    "",
+  ];
+  if (!deployer?.clientSecret) {
+    return [...lines, "(The seed has no service principal with a secret to sign az in as.)"].join(
+      "\n",
+    );
+  }
+  const commands = azSignInCommands({
+    url: emulator.url,
+    caCertPath: emulator.caCertPath,
+    tenantId: emulator.seed.tenantId,
+    appId: deployer.appId,
+    clientSecret: deployer.clientSecret,
+  });
+  return [
+    ...lines,
+    "Sign az in (a profile of its own, so your own stays untouched):",
+    "",
+    ...commands,
   ].join("\n");
 }
 
