@@ -151,6 +151,11 @@ type ScenarioName =
   | "50 registries";
 
 const samples = new Map<ScenarioName, Sample[]>();
+/** Progress on a terminal only: a log file gets the results, not the carriage returns. */
+function progress(text: string): void {
+  if (process.stdout.isTTY) process.stdout.write(`  ${text.padEnd(30)}\r`);
+}
+
 function record(name: ScenarioName, sample: Sample) {
   samples.set(name, [...(samples.get(name) ?? []), sample]);
 }
@@ -199,7 +204,7 @@ async function detectSeveralRegistries(demo: Seed): Promise<{ ok: boolean; why: 
 
 async function benchAction(demo: Seed, several: boolean): Promise<void> {
   for (let run = 0; run < RUNS; run++) {
-    process.stdout.write(`  action run ${run + 1}/${RUNS}\r`);
+    progress(`action run ${run + 1}/${RUNS}`);
     await withEmulator(demo, async (emulator) => {
       const inputs = runInputs(emulator, demo);
       record("fresh attach", await runMeasured(emulator, inputs));
@@ -245,7 +250,7 @@ async function benchAz(demo: Seed): Promise<void> {
   const deployer = demo.servicePrincipals!.find((principal) => principal.clientSecret)!;
   const base = ["aks", "update", "-g", cluster.resourceGroup, "-n", cluster.name, "-o", "none"];
   for (let run = 0; run < AZ_RUNS; run++) {
-    process.stdout.write(`  az run ${run + 1}/${AZ_RUNS}        \r`);
+    progress(`az run ${run + 1}/${AZ_RUNS}`);
     await withEmulator(demo, async (emulator) => {
       const az = await signInAz(
         emulator,
@@ -330,7 +335,7 @@ async function main(): Promise<void> {
       az ? "Azure CLI: --az-runs 0, not run." : "Azure CLI: not installed, not compared.",
     );
   }
-  process.stdout.write(" ".repeat(40) + "\r");
+  progress("");
 
   const scenarios = [...samples.entries()].map(([name, list]) => {
     const requests = typical(list);
