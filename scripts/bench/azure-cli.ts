@@ -47,6 +47,8 @@ export async function signInAz(
     AZURE_CORE_NO_COLOR: "1",
     AZURE_CORE_ONLY_SHOW_ERRORS: "1",
     PYTHONPATH: AZ_COMPAT_DIR,
+    // No __pycache__ left beside the fix in the working tree.
+    PYTHONDONTWRITEBYTECODE: "1",
   };
   const az = async (args: readonly string[]) => {
     const started = performance.now();
