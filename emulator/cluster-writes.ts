@@ -50,9 +50,12 @@ export function setClusterRetryAfter(state: EmulatorState, seconds: number): voi
   writeState(state).retryAfterSeconds = seconds;
 }
 
-/** `Succeeded`, or `Updating` while a PUT's operation runs (or `Failed` after it failed). */
-export function clusterProvisioningState(state: EmulatorState, cluster: Cluster): string {
-  return writeState(state).provisioning.get(clusterId(cluster).toLowerCase()) ?? "Succeeded";
+/** `Updating` while a PUT's operation runs, `Failed` after it failed; else undefined. */
+export function clusterProvisioningState(
+  state: EmulatorState,
+  cluster: Cluster,
+): string | undefined {
+  return writeState(state).provisioning.get(clusterId(cluster).toLowerCase());
 }
 
 export function clusterId(cluster: Cluster): string {
@@ -145,7 +148,10 @@ function putCluster(
   }
   const writes = writeState(state);
   const key = clusterId(cluster).toLowerCase();
-  if (writes.provisioning.get(key) === "Updating") throw operationInProgress(cluster.name);
+  // Still being created, or an update still running: AKS refuses another operation.
+  const current = (bodyOf(cluster) as { properties?: { provisioningState?: string } }).properties
+    ?.provisioningState;
+  if (current !== "Succeeded" && current !== "Failed") throw operationInProgress(cluster.name);
   writes.provisioning.set(key, "Updating");
   const location = cluster.location.toLowerCase();
   const operationName = state.operations.start({

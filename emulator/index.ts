@@ -14,7 +14,10 @@ import {
   type FaultOptions,
 } from "./fault-controls.ts";
 import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
+import { withCallerRights, type CallerRights } from "./caller-rights.ts";
+import { HostileAnswerSet, type HostileAnswers } from "./hostile.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
+import { raceControls, type RaceControls } from "./races.ts";
 import { loadSeed, validateSeed, type Seed } from "./seed.ts";
 import { createEmulatorServer, type RequestLogEntry } from "./server.ts";
 import {
@@ -24,6 +27,7 @@ import {
   type RoleAssignmentInput,
 } from "./state.ts";
 import { createServerCertificates } from "./tls.ts";
+import { worldControls, type WorldControls } from "./world-controls.ts";
 import { TokenAuthority } from "./tokens.ts";
 
 export type { Fault } from "./faults.ts";
@@ -31,8 +35,29 @@ export type { FaultOptions, OperationError, RegistryView } from "./fault-control
 export type { RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
 export type { RoleAssignmentInput } from "./state.ts";
+export type { ClusterProvisioningState, ClusterView, WorldControls } from "./world-controls.ts";
+export type {
+  SeedCluster,
+  SeedKubeletIdentity,
+  SeedRegistry,
+  SeedRoleAssignment,
+  SeedServicePrincipal,
+  SeedSubscription,
+} from "./seed.ts";
+export { RESOURCE_GRAPH_API_VERSIONS } from "./resource-graph.ts";
 export { loadSeed } from "./seed.ts";
 export { startProxy, type Proxy } from "./proxy.ts";
+export {
+  everyField,
+  headerSafe,
+  HOSTILE,
+  HOSTILE_ALL,
+  type AnswerContext,
+  type HostileAnswers,
+  type HostileValue,
+} from "./hostile.ts";
+export type { ConcurrentCreate, RaceControls } from "./races.ts";
+export { CALLER_RIGHTS, withCallerRights, type CallerRights } from "./caller-rights.ts";
 
 /**
  * A host name the emulator's certificate covers but no resolver knows: only a proxy (proxy.ts)
@@ -44,6 +69,15 @@ export const PROXY_ONLY_HOST = "pipelines.actions.localhost";
 /** The seed `npm run emulator` and `startEmulator()` use when given none. */
 export const DEMO_SEED_PATH = fileURLToPath(new URL("./seeds/demo.json", import.meta.url));
 
+/**
+ * A seed with registries in the cluster's group, other groups and other subscriptions (one the
+ * deployer cannot see), a login server with a domain-name-label hash, a name taken outside the
+ * tenant, and clusters still `Creating` and `Failed` (emulator/README.md describes it).
+ */
+export const REGISTRIES_SEED_PATH = fileURLToPath(
+  new URL("./seeds/registries.json", import.meta.url),
+);
+
 /** Also takes the fault options of fault-controls.ts (list lag, async operations, the clock). */
 export interface EmulatorOptions extends FaultOptions {
   /** The starting world, or the path of a seed JSON file; the demo seed if omitted. */
@@ -54,6 +88,10 @@ export interface EmulatorOptions extends FaultOptions {
   readonly pageSize?: number;
   /** Called as each request is answered (the CLI prints them). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /** Hostile answers armed from the start (see `Emulator.hostile`). */
+  readonly hostile?: HostileAnswers;
+  /** Replaces the signing-in caller's role assignments: `reader` or `none` (caller-rights.ts). */
+  readonly callerRights?: CallerRights;
   /** `Retry-After` (whole seconds) on a cluster PUT's operation; 1 if omitted (cluster-writes.ts). */
   readonly clusterRetryAfterSeconds?: number;
 }
@@ -68,10 +106,20 @@ export interface RoleAssignmentView {
   readonly roleName: string;
   readonly principalId: string;
   readonly principalType: string;
+  readonly description: string | null;
+  /** ISO 8601, as ARM returns them. */
+  readonly createdOn: string;
+  readonly updatedOn: string;
+  /** The creator's object id; null for the seed's and `addRoleAssignment`'s. */
+  readonly createdBy: string | null;
 }
 
-/** Also has the fault controls of fault-controls.ts (`setListDelay`, `failNextRegistryCreate`...). */
-export interface Emulator extends FaultControls {
+/**
+ * Also has the fault controls of fault-controls.ts (`setListDelay`, `failNextRegistryCreate`...),
+ * the races of races.ts (`deleteConcurrently`, `createConcurrently`, `dropAfterWrite`...) and the
+ * world views of world-controls.ts (`clusters()`).
+ */
+export interface Emulator extends FaultControls, RaceControls, WorldControls {
   /** `https://127.0.0.1:<port>`: the ARM endpoint, the authority host, and Graph. */
   readonly url: string;
   /** The CA that signed the server's certificate; trust it to talk to the emulator. */
@@ -94,6 +142,13 @@ export interface Emulator extends FaultControls {
   addRoleAssignment(assignment: RoleAssignmentInput): RoleAssignmentView;
   /** Arms a fault for the next matching request(s). */
   inject(fault: Fault): void;
+  /**
+   * Arms hostile answers (hostile.ts): ARM and Graph answers, and issued tokens, carry these
+   * values instead of the real ones until `clearHostile()` or `clearFaults()`. Adds to what is
+   * armed.
+   */
+  hostile(answers: HostileAnswers): void;
+  clearHostile(): void;
   clearFaults(): void;
   clearRequests(): void;
   close(): Promise<void>;
@@ -131,7 +186,8 @@ export interface ManagedIdentityEndpoints {
 const DEFAULT_PAGE_SIZE = 100;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const seed = await resolveSeed(options.seed);
+  const resolved = await resolveSeed(options.seed);
+  const seed = options.callerRights ? withCallerRights(resolved, options.callerRights) : resolved;
   const state = new EmulatorState(withManagedIdentitiesAsPrincipals(seed));
   const identities = new Identities(seed);
   const certificates = createServerCertificates(["localhost", PROXY_ONLY_HOST]);
@@ -140,6 +196,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.clusterRetryAfterSeconds !== undefined) {
     setClusterRetryAfter(state, options.clusterRetryAfterSeconds);
   }
+  const hostile = new HostileAnswerSet();
+  if (options.hostile) hostile.add(options.hostile);
+  faults.onClear(() => hostile.clear());
   const log: RequestLogEntry[] = [];
   // The base URL is known once the port is; handlers read the context per request.
   const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {
@@ -154,9 +213,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     context,
     identities,
     faults,
+    hostile,
     log,
     onRequest: options.onRequest,
   });
+  context.tokens.shownClaims = (claims) => hostile.claims(claims);
   const connections: ConnectionLogEntry[] = [];
   server.on("secureConnection", (socket: TLSSocket) => {
     connections.push({
@@ -201,6 +262,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     ...faultControls(state, faults),
+    ...raceControls(state, faults),
+    ...worldControls(state),
+    hostile: (answers) => hostile.add(answers),
+    clearHostile: () => hostile.clear(),
     clearRequests: () => {
       log.length = 0;
       connections.length = 0;
@@ -232,6 +297,10 @@ function view(state: EmulatorState, assignment: RoleAssignment): RoleAssignmentV
     roleName: state.roleDefinition(assignment.roleDefinitionGuid)?.roleName ?? "",
     principalId: assignment.principalId,
     principalType: assignment.principalType,
+    description: assignment.description,
+    createdOn: assignment.createdOn,
+    updatedOn: assignment.updatedOn,
+    createdBy: assignment.createdBy,
   };
 }
 

@@ -2,8 +2,8 @@ import * as core from "@actions/core";
 import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
 import { systemClock } from "./azure/retry.ts";
-import type { AzurePorts } from "./azure/ports.ts";
-import { ActionError, describeFailure } from "./errors.ts";
+import type { AzurePorts } from "./domain/ports.ts";
+import { describeFailure } from "./errors.ts";
 import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
 import { attach } from "./workflows/attach.ts";
@@ -16,13 +16,15 @@ const USER_AGENT = "aks-attach-acr/0.1";
 /** The whole run: settings, sign-in, clients, workflow, report. Fails the step on any error. */
 export async function run(): Promise<void> {
   try {
-    const settings = await core.group("Reading inputs", async () => readSettings());
+    const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
     const session = await core.group("Signing in", () =>
       signIn(settings.signIn, {
         getIdToken: (audience) => core.getIDToken(audience),
-        mask: (secret) => core.setSecret(secret),
+        mask: (secret) => {
+          core.setSecret(secret);
+        },
         log: core,
         signal: deadline,
       }),
@@ -70,22 +72,11 @@ async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowO
       return reportDetach(
         await core.group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
       );
-    case "check": {
-      const result = await core.group("Checking pull access", () => check(target, ports, options));
-      result.warnings.forEach((warning) => core.warning(warning));
-      await reportCheck(result);
-      if (!result.hasPullAccess) {
-        const message =
-          `Cluster '${settings.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
-          result.reasons.join(" ");
-        if (settings.failOnMissing) {
-          throw new ActionError(message, {
-            remedy:
-              "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.",
-          });
-        }
-        core.warning(message);
-      }
-    }
+    case "check":
+      return reportCheck(
+        await core.group("Checking pull access", () =>
+          check({ ...target, failOnMissing: settings.failOnMissing }, ports, options),
+        ),
+      );
   }
 }

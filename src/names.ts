@@ -62,5 +62,3 @@ export const Outputs = {
   RemovedAssignmentIds: "removed-assignment-ids",
   HasPullAccess: "has-pull-access",
 } as const;
-
-export type OutputName = (typeof Outputs)[keyof typeof Outputs];

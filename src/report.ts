@@ -5,8 +5,6 @@ import type { AttachOutcome, AttachResult } from "./workflows/attach.ts";
 import type { CheckResult } from "./workflows/check.ts";
 import type { DetachResult } from "./workflows/detach.ts";
 
-export { Outputs };
-
 const ATTACH_OUTCOMES: Readonly<Record<AttachOutcome, string>> = {
   created: "granted",
   "already-assigned": "already granted: no change",
@@ -111,6 +109,7 @@ export async function reportDetach(result: DetachResult): Promise<void> {
   await writeSummary(result.dryRun ? "detach (dry run)" : "detach", rows, notes);
 }
 
+/** Outputs and summary of a check; then the run fails when the check says it must. */
 export async function reportCheck(result: CheckResult): Promise<void> {
   setCommonOutputs(result);
   const granting = result.verdicts.find((v) => v.grantsPull);
@@ -143,6 +142,7 @@ export async function reportCheck(result: CheckResult): Promise<void> {
     ...result.warnings.map((w) => `⚠️ ${w}`),
   ];
   await writeSummary("check", rows, notes);
+  if (result.failure) throw result.failure;
 }
 
 /** A failed run still leaves a summary that says what went wrong. */

@@ -1,12 +1,6 @@
 import * as core from "@actions/core";
 import { credsSecret } from "./auth/creds.ts";
-import {
-  parseEndpoint,
-  parseGuid,
-  refuseInput,
-  SignInInputs,
-  type RawSignInInputs,
-} from "./auth/inputs.ts";
+import { parseEndpoint, refuseInput, SignInInputs, type RawSignInInputs } from "./auth/inputs.ts";
 import { probeRunner, type RunnerFacts } from "./auth/runner.ts";
 import {
   describeSignInSettings,
@@ -14,13 +8,11 @@ import {
   SignInProblems,
   type SignInSettings,
 } from "./auth/sign-in-settings.ts";
-import type { RegistryRef } from "./azure/ports.ts";
-import type { RoleChoice } from "./azure/roles.ts";
-import { isGuid, parseResourceId } from "./azure/resource-id.ts";
+import type { RegistryRef } from "./domain/ports.ts";
+import type { RoleChoice } from "./domain/roles.ts";
+import { isGuid, parseResourceId } from "./domain/resource-id.ts";
 import { ActionError } from "./errors.ts";
 import { Defaults, Inputs, type InputName } from "./names.ts";
-
-export { Defaults, Inputs, type InputName };
 
 export const MODES = ["attach", "detach", "check"] as const;
 export type Mode = (typeof MODES)[number];
@@ -51,7 +43,7 @@ export interface Settings {
 
 const MAX_TIMEOUT_SECONDS = 3600;
 
-export { parseEndpoint, parseGuid };
+export { parseEndpoint };
 
 const refuse: (input: InputName, value: string, problem: string, remedy: string) => never =
   refuseInput;
@@ -61,7 +53,7 @@ function missing(input: InputName, remedy: string): never {
 }
 
 /** Resource group names: 1-90 letters, digits, `_`, `-`, `.`, `(`, `)`; not ending in `.`. */
-export function parseResourceGroup(raw: string): string {
+function parseResourceGroup(raw: string): string {
   const input = Inputs.ResourceGroup;
   if (raw === "") missing(input, "Set it to the resource group of the AKS cluster.");
   if (!/^[\p{L}\p{N}_().-]{1,90}$/u.test(raw) || raw.endsWith(".")) {
@@ -76,7 +68,7 @@ export function parseResourceGroup(raw: string): string {
 }
 
 /** AKS cluster names: 1-63 letters, digits, `-`, `_`; starting and ending alphanumeric. */
-export function parseClusterName(raw: string): string {
+function parseClusterName(raw: string): string {
   const input = Inputs.ClusterName;
   if (raw === "") missing(input, "Set it to the name of the AKS cluster.");
   if (!/^[a-zA-Z0-9](?:[-_a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/.test(raw)) {
@@ -129,7 +121,8 @@ export function parseRegistryRef(acrName: string, acrResourceId: string): Regist
       "Microsoft.ContainerRegistry/registries",
       Inputs.AcrResourceId,
     );
-    return { kind: "id", id: id.id, subscriptionId: id.subscriptionId };
+    const { subscriptionId, resourceGroup, name } = id;
+    return { kind: "id", id: id.id, subscriptionId, resourceGroup, name };
   }
   if (acrName !== "") return { kind: "name", name: parseRegistryName(acrName) };
   throw new ActionError(
@@ -156,7 +149,7 @@ export function parseTimeoutSeconds(raw: string): number {
   return value;
 }
 
-export function parseMode(raw: string): Mode {
+function parseMode(raw: string): Mode {
   const mode = MODES.find((m) => m === raw.toLowerCase());
   if (!mode) {
     refuse(Inputs.Mode, raw, "is not a mode", `Use one of: ${MODES.join(", ")}.`);
@@ -165,14 +158,14 @@ export function parseMode(raw: string): Mode {
 }
 
 /** The YAML 1.2 core schema's booleans, as the runner's own getBooleanInput takes them. */
-export function parseBoolean(input: InputName, raw: string): boolean {
+function parseBoolean(input: InputName, raw: string): boolean {
   if (["true", "True", "TRUE"].includes(raw)) return true;
   if (["false", "False", "FALSE"].includes(raw)) return false;
   refuse(input, raw, "is not a boolean", "Use true or false.");
 }
 
 /** `auto`, a role definition GUID, or a role name such as `AcrPull`. */
-export function parseRole(raw: string): RoleChoice {
+function parseRole(raw: string): RoleChoice {
   if (raw.toLowerCase() === "auto") return { kind: "auto" };
   if (isGuid(raw)) return { kind: "guid", guid: raw.toLowerCase() };
   // Role names are display names: letters, digits, spaces and a little punctuation.
@@ -243,8 +236,9 @@ export function readSettings(
     failOnMissing: check(() => parseBoolean(Inputs.FailOnMissing, input(Inputs.FailOnMissing))),
   };
 
-  if (problems.length === 1) throw problems[0];
-  if (problems.length > 1) {
+  const [only, ...more] = problems;
+  if (only && more.length === 0) throw only;
+  if (more.length > 0) {
     throw new ActionError(
       `${problems.length} inputs are invalid:\n` +
         problems.map((p) => `- ${p.message}${p.remedy ? ` ${p.remedy}` : ""}`).join("\n"),
@@ -261,7 +255,7 @@ function logSettings(settings: Settings): void {
   core.debug(`${Inputs.ResourceGroup}: ${settings.resourceGroup}`);
   core.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
   core.debug(`registry: ${registry}`);
-  describeSignInSettings(settings.signIn).forEach((line) => core.debug(line));
+  for (const line of describeSignInSettings(settings.signIn)) core.debug(line);
   core.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
   core.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);
   core.debug(`${Inputs.Role}: ${JSON.stringify(settings.role)}`);

@@ -2,14 +2,12 @@ import type { TokenCredential } from "@azure/identity";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
-import {
-  createClusterPort,
-  createRegistryPort,
-  createRoleAssignmentPort,
-  createRoleDefinitionPort,
-} from "./adapters.ts";
-import { createDirectoryPort } from "./graph.ts";
-import type { AzurePorts } from "./ports.ts";
+import { createClusterPort } from "./clusters.ts";
+import { createRegistryPort } from "./registries.ts";
+import { createRoleAssignmentPort } from "./role-assignments.ts";
+import { createRoleDefinitionPort } from "./role-definitions.ts";
+import { createDirectoryPort } from "./directory.ts";
+import type { AzurePorts } from "../domain/ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 
 export interface ArmConnection {

@@ -5,16 +5,17 @@ import type {
   PullIdentity,
   Registry,
   RoleAssignment,
-} from "../azure/ports.ts";
-import { isScopeAtOrAbove, sameScope, splitArmId } from "../azure/resource-id.ts";
+} from "../domain/ports.ts";
+import { isScopeAtOrAbove, sameScope, splitArmId } from "../domain/resource-id.ts";
 import {
   isRole,
   registryMode,
   roleDefinitionId,
   type Role,
   type RoleChoice,
-} from "../azure/roles.ts";
-import { grantsPull } from "./access.ts";
+} from "../domain/roles.ts";
+import { Inputs } from "../names.ts";
+import { grantsPull } from "../domain/access.ts";
 import { assignmentName } from "./assignment-name.ts";
 import { resolveRole } from "./role.ts";
 import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
@@ -116,11 +117,11 @@ export async function attach(
     warnings.push(
       `Role '${role.name}' does not allow pulling from ${registry.name}` +
         (mode === "abac"
-          ? `: the registry uses ABAC repository permissions, which ignore AcrPull-style roles. Use 'role: auto'.`
-          : `. Use 'role: auto' for AcrPull.`),
+          ? `: the registry uses ABAC repository permissions, which ignore AcrPull-style roles. Use '${Inputs.Role}: auto'.`
+          : `. Use '${Inputs.Role}: auto' for AcrPull.`),
     );
   }
-  warnings.forEach((warning) => log.warning(warning));
+  for (const warning of warnings) log.warning(warning);
 
   const plan = planAttach(registry, identity, role, existing);
   const result = { registry, identity, role, warnings, plannedChanges: 0 };

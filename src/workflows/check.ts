@@ -1,7 +1,10 @@
-import type { AzurePorts, Cluster, PullIdentity, Registry } from "../azure/ports.ts";
-import { isScopeAtOrAbove } from "../azure/resource-id.ts";
-import { BuiltInRoles, registryMode, type RegistryMode } from "../azure/roles.ts";
-import { judgeAssignments, PULL_PERMISSION, type AssignmentVerdict } from "./access.ts";
+import { ActionError } from "../errors.ts";
+import type { AzurePorts, Cluster, PullIdentity, Registry } from "../domain/ports.ts";
+import { isScopeAtOrAbove } from "../domain/resource-id.ts";
+import { BuiltInRoles, registryMode, type RegistryMode } from "../domain/roles.ts";
+import { Inputs } from "../names.ts";
+import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
+import { PULL_PERMISSION } from "../domain/access.ts";
 import {
   describeIdentity,
   registryWarnings,
@@ -9,6 +12,11 @@ import {
   type TargetRequest,
   type WorkflowOptions,
 } from "./target.ts";
+
+export interface CheckRequest extends TargetRequest {
+  /** Fail the step when the cluster cannot pull (the input's default), or only warn. */
+  readonly failOnMissing?: boolean;
+}
 
 export interface CheckResult {
   readonly cluster: Cluster;
@@ -22,15 +30,21 @@ export interface CheckResult {
   readonly reasons: readonly string[];
   /** What breaks pulls although the role assignments are right. */
   readonly warnings: readonly string[];
+  /**
+   * Set when the cluster cannot pull and `failOnMissing` holds: the step's failure, raised by the
+   * report once the outputs and the summary are written.
+   */
+  readonly failure?: ActionError;
 }
 
 /**
  * Can the cluster's pull identity pull from the registry? Every assignment of that identity at
  * the registry or above is judged by its role's permissions against what pulling needs in the
- * registry's mode; when none grants it, the reasons say why.
+ * registry's mode; when none grants it, the reasons say why, as a warning or (`failOnMissing`)
+ * as the run's failure.
  */
 export async function check(
-  request: TargetRequest,
+  request: CheckRequest,
   ports: AzurePorts,
   options: WorkflowOptions,
 ): Promise<CheckResult> {
@@ -62,15 +76,31 @@ export async function check(
   const reasons =
     granting.length > 0 ? [] : explainNoAccess(identity, mode, verdicts, controlPlaneVerdicts);
   const warnings = registryWarnings({ cluster, registry });
+  for (const warning of warnings) options.log.warning(warning);
+  const hasPullAccess = granting.length > 0;
+  let failure: ActionError | undefined;
+  if (!hasPullAccess) {
+    const message =
+      `Cluster '${request.clusterName}' cannot pull from ${registry.loginServer}: ` +
+      reasons.join(" ");
+    if (request.failOnMissing ?? true) {
+      failure = new ActionError(message, {
+        remedy: `Run this action with '${Inputs.Mode}: attach', or set '${Inputs.FailOnMissing}: false' to only report.`,
+      });
+    } else {
+      options.log.warning(message);
+    }
+  }
   return {
     cluster,
     registry,
     identity,
     mode,
-    hasPullAccess: granting.length > 0,
+    hasPullAccess,
     verdicts,
     reasons,
     warnings,
+    ...(failure ? { failure } : {}),
   };
 }
 
@@ -87,7 +117,7 @@ function explainNoAccess(
       mode === "abac"
         ? `${v.roleName} at ${v.assignment.scope} does not work on this registry: it uses ABAC ` +
             `repository permissions, which ignore AcrPull-style roles. Grant ` +
-            `'${BuiltInRoles.RepositoryReader.name}' instead (mode: attach, role: auto).`
+            `'${BuiltInRoles.RepositoryReader.name}' instead (${Inputs.Mode}: attach, ${Inputs.Role}: auto).`
         : `${v.roleName} at ${v.assignment.scope} grants repository data actions, which only ABAC ` +
             `registries honour; this registry needs ${BuiltInRoles.AcrPull.name}.`,
     );

@@ -1,6 +1,6 @@
-import type { AzurePorts, PullIdentity, Registry, RoleAssignment } from "../azure/ports.ts";
-import { isScopeAtOrAbove, sameScope } from "../azure/resource-id.ts";
-import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../azure/roles.ts";
+import type { AzurePorts, PullIdentity, Registry, RoleAssignment } from "../domain/ports.ts";
+import { isScopeAtOrAbove, sameScope } from "../domain/resource-id.ts";
+import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../domain/roles.ts";
 import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
 import { resolveRole } from "./role.ts";
 import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
@@ -28,7 +28,7 @@ export interface DetachResult {
  * The pull-role assignments of the identity exactly at the registry: what attach grants. Other
  * principals, other roles and assignments inherited from above are never touched.
  */
-export function planDetach(
+function planDetach(
   registry: Registry,
   identity: PullIdentity,
   roles: readonly Role[],
@@ -74,7 +74,7 @@ export async function detach(
   if (plan.remove.length === 0) {
     log.info(`No ${roleNames} assignment of the identity at the registry: nothing to remove.`);
   } else if (request.dryRun) {
-    plan.remove.forEach((a) => log.info(`Dry run: would remove ${a.id}.`));
+    for (const a of plan.remove) log.info(`Dry run: would remove ${a.id}.`);
   } else {
     deleting = Promise.all(
       plan.remove.map(async (assignment) => {

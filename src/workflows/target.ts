@@ -7,8 +7,8 @@ import type {
   PullIdentity,
   Registry,
   RegistryRef,
-} from "../azure/ports.ts";
-import { isGuid } from "../azure/resource-id.ts";
+} from "../domain/ports.ts";
+import { isGuid } from "../domain/resource-id.ts";
 
 /** What every mode starts from: the cluster, the registry and the cluster's pull identity. */
 export interface TargetRequest {
@@ -29,7 +29,7 @@ export type WorkflowOptions = CallOptions & { readonly log: Log };
  * The identity the cluster's nodes pull with: the kubelet managed identity, or on a legacy
  * cluster its service principal, whose object id (not its client id) Microsoft Graph knows.
  */
-export async function resolvePullIdentity(
+async function resolvePullIdentity(
   cluster: Cluster,
   ports: Pick<AzurePorts, "directory">,
   options: CallOptions,
