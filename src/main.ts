@@ -3,8 +3,15 @@ import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./azure/ports.ts";
-import { ActionError, describeFailure } from "./errors.ts";
-import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
+import { describeFailure } from "./errors.ts";
+import {
+  ReportedFailure,
+  reportAttach,
+  reportCheck,
+  reportDetach,
+  reportFailure,
+  type ReportContext,
+} from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
 import { attach } from "./workflows/attach.ts";
 import { check } from "./workflows/check.ts";
@@ -15,8 +22,17 @@ const USER_AGENT = "aks-attach-acr/0.1";
 
 /** The whole run: settings, sign-in, clients, workflow, report. Fails the step on any error. */
 export async function run(): Promise<void> {
+  let context: ReportContext | undefined;
   try {
     const settings = await core.group("Reading inputs", async () => readSettings());
+    context = {
+      mode: settings.mode,
+      dryRun: settings.dryRun,
+      clusterName: settings.clusterName,
+      resourceGroup: settings.resourceGroup,
+      registry: settings.registry,
+      role: settings.role,
+    };
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
     const session = await core.group("Signing in", () =>
@@ -44,16 +60,24 @@ export async function run(): Promise<void> {
       },
       session.subscriptionId,
     );
-    await runMode(settings, ports, { signal: deadline, log: core });
+    context = { ...context, subscriptionId: session.subscriptionId };
+    await runMode(settings, ports, context, { signal: deadline, log: core });
   } catch (error) {
     const message = describeFailure(error);
     core.setFailed(message);
-    await reportFailure(message).catch(() => undefined);
+    if (!(error instanceof ReportedFailure)) {
+      await reportFailure(message, context).catch(() => undefined);
+    }
   }
 }
 
 /** One workflow and one report per mode. */
-async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowOptions) {
+async function runMode(
+  settings: Settings,
+  ports: AzurePorts,
+  context: ReportContext,
+  options: WorkflowOptions,
+) {
   const target = {
     resourceGroup: settings.resourceGroup,
     clusterName: settings.clusterName,
@@ -65,25 +89,26 @@ async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowO
     case "attach":
       return reportAttach(
         await core.group(`Attaching the registry${dryRun}`, () => attach(change, ports, options)),
+        context,
       );
     case "detach":
       return reportDetach(
         await core.group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
+        context,
       );
     case "check": {
       const result = await core.group("Checking pull access", () => check(target, ports, options));
       result.warnings.forEach((warning) => core.warning(warning));
-      await reportCheck(result);
+      const remedy =
+        "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.";
+      const failing = !result.hasPullAccess && settings.failOnMissing;
+      await reportCheck(result, context, failing ? remedy : undefined);
       if (!result.hasPullAccess) {
         const message =
           `Cluster '${settings.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
           result.reasons.join(" ");
-        if (settings.failOnMissing) {
-          throw new ActionError(message, {
-            remedy:
-              "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.",
-          });
-        }
+        // The summary already gives the reasons and the fix: the failure does not repeat them there.
+        if (failing) throw new ReportedFailure(message, { remedy });
         core.warning(message);
       }
     }
