@@ -34,7 +34,7 @@ describe("races", () => {
     expect(result.outputs["changed"]).toBe("false");
     expect(result.outputs["removed-assignment-ids"]).toBe("[]");
     expect(result.stdout).toContain(`${seeded.id} was already gone`);
-    expect(result.summary).toContain("already gone");
+    expect(result.summary).toContain("Already gone");
     expect(kubeletPullAssignments()).toEqual([]);
   });
 

@@ -11,6 +11,7 @@ import { ActionError } from "../errors.ts";
 import type { DirectoryPort } from "../domain/ports.ts";
 import { answerFrom, freeText } from "./answers.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
+import { guardTokenHosts } from "./token-host-policy.ts";
 
 export interface GraphConnection {
   readonly credential: TokenCredential;
@@ -44,6 +45,7 @@ export function createDirectoryPort(
       scopes: `${connection.endpoint}/.default`,
     }),
   );
+  guardTokenHosts(pipeline, [connection.endpoint]);
   const client = httpClient ?? createDefaultHttpClient();
 
   return {
