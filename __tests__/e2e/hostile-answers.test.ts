@@ -127,6 +127,16 @@ describe("hostile answers in every field", () => {
     expect(result.stdout).toContain("%0A::error::x%0D%25");
   });
 
+  it("prints a custom cloud's name from its metadata escaped, or not at all", async () => {
+    harness.emulator.setCloudMetadata({ name: `Stack${HOSTILE_ALL}` });
+
+    const result = await harness.run();
+
+    expect(result.exitCode).toBe(0);
+    expectNoInjectedCommand(result);
+    expect(result.stdout).not.toContain("Stack\n");
+  });
+
   it("cuts an Azure error of tens of KB to its start and end, keeping the request id", async () => {
     harness.emulator.hostile({
       armError: { message: `${HOSTILE.long}${HOSTILE_ALL}the end` },
