@@ -3,13 +3,19 @@ import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./azure/ports.ts";
-import { ActionError, describeFailure } from "./errors.ts";
-import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
+import { describeFailure } from "./errors.ts";
+import {
+  reportAttach,
+  reportCheck,
+  reportDetach,
+  reportFailure,
+  ReportedFailure,
+} from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
-import { attach } from "./workflows/attach.ts";
-import { check } from "./workflows/check.ts";
-import { detach } from "./workflows/detach.ts";
-import type { WorkflowOptions } from "./workflows/target.ts";
+import { attachRegistries } from "./workflows/attach.ts";
+import { checkRegistries } from "./workflows/check.ts";
+import { detachRegistries } from "./workflows/detach.ts";
+import { failureOf, type RunOptions } from "./workflows/pipeline.ts";
 
 const USER_AGENT = "aks-attach-acr/0.1";
 
@@ -44,48 +50,92 @@ export async function run(): Promise<void> {
       },
       session.subscriptionId,
     );
-    await runMode(settings, ports, { signal: deadline, log: core });
+    await runMode(settings, session.subscriptionId, ports, {
+      signal: deadline,
+      log: core,
+      clock: systemClock,
+      deadline: budget.deadline,
+    });
   } catch (error) {
     const message = describeFailure(error);
     core.setFailed(message);
-    await reportFailure(message).catch(() => undefined);
+    // The summary of a run that reported its registries already says what failed.
+    if (!(error instanceof ReportedFailure)) await reportFailure(message).catch(() => undefined);
   }
 }
 
-/** One workflow and one report per mode. */
-async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowOptions) {
-  const target = {
+/** One workflow and one report per mode; a registry that failed fails the step afterwards. */
+async function runMode(
+  settings: Settings,
+  subscriptionId: string,
+  ports: AzurePorts,
+  options: RunOptions,
+) {
+  const request = {
+    subscriptionId,
     resourceGroup: settings.resourceGroup,
     clusterName: settings.clusterName,
-    registry: settings.registry,
+    registries: settings.registries,
   };
-  const change = { ...target, role: settings.role, dryRun: settings.dryRun };
+  const change = { ...request, role: settings.role, dryRun: settings.dryRun };
   const dryRun = settings.dryRun ? " (dry run)" : "";
+  const count = settings.registries.length;
+  const what = count > 1 ? `${count} registries` : "the registry";
   switch (settings.mode) {
-    case "attach":
-      return reportAttach(
-        await core.group(`Attaching the registry${dryRun}`, () => attach(change, ports, options)),
+    case "attach": {
+      const run = await core.group(`Attaching ${what}${dryRun}`, () =>
+        attachRegistries(
+          { ...change, createSku: settings.createRegistry ? settings.registrySku : undefined },
+          ports,
+          options,
+        ),
       );
-    case "detach":
-      return reportDetach(
-        await core.group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
-      );
-    case "check": {
-      const result = await core.group("Checking pull access", () => check(target, ports, options));
-      result.warnings.forEach((warning) => core.warning(warning));
-      await reportCheck(result);
-      if (!result.hasPullAccess) {
-        const message =
-          `Cluster '${settings.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
-          result.reasons.join(" ");
-        if (settings.failOnMissing) {
-          throw new ActionError(message, {
-            remedy:
-              "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.",
-          });
-        }
-        core.warning(message);
-      }
+      await reportAttach(run);
+      return failIfAny(run.items);
     }
+    case "detach": {
+      const run = await core.group(`Detaching ${what}${dryRun}`, () =>
+        detachRegistries(change, ports, options),
+      );
+      await reportDetach(run);
+      return failIfAny(run.items);
+    }
+    case "check": {
+      const run = await core.group("Checking pull access", () =>
+        checkRegistries(request, ports, options),
+      );
+      run.items.forEach((item) => item.result?.warnings.forEach((w) => core.warning(w)));
+      await reportCheck(run);
+      failIfAny(run.items);
+      const cannot = run.items.flatMap((item) =>
+        item.result && !item.result.hasPullAccess ? [item.result] : [],
+      );
+      if (cannot.length === 0) return;
+      const message = cannot
+        .map(
+          (result) =>
+            `Cluster '${settings.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
+            result.reasons.join(" "),
+        )
+        .join("\n");
+      if (settings.failOnMissing) {
+        throw new ReportedFailure(message, {
+          remedy:
+            "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.",
+        });
+      }
+      core.warning(message);
+    }
+  }
+}
+
+/** Every registry was reported; the step fails when any of them failed. */
+function failIfAny(items: Parameters<typeof failureOf>[0]): void {
+  const failure = failureOf(items);
+  if (failure) {
+    throw new ReportedFailure(
+      failure.message,
+      failure.remedy === undefined ? {} : { remedy: failure.remedy },
+    );
   }
 }

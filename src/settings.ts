@@ -16,8 +16,15 @@ import {
 } from "./auth/sign-in-settings.ts";
 import type { RegistryRef } from "./azure/ports.ts";
 import type { RoleChoice } from "./azure/roles.ts";
-import { isGuid, parseResourceId } from "./azure/resource-id.ts";
+import { isGuid } from "./azure/resource-id.ts";
 import { ActionError } from "./errors.ts";
+import {
+  checkRegistryChoice,
+  parseRegistryList,
+  parseRegistryName,
+  parseRegistrySku,
+  type RegistrySku,
+} from "./settings-registries.ts";
 import { Defaults, Inputs, type InputName } from "./names.ts";
 
 export { Defaults, Inputs, type InputName };
@@ -30,8 +37,12 @@ export interface Settings {
   readonly resourceGroup: string;
   /** Name of the AKS cluster. */
   readonly clusterName: string;
-  /** The registry to attach. */
-  readonly registry: RegistryRef;
+  /** The registries, in input order (empty: with `createRegistry`, one named after the cluster). */
+  readonly registries: readonly RegistryRef[];
+  /** Attach: create a registry found nowhere, in the cluster's group and region. */
+  readonly createRegistry: boolean;
+  /** The SKU of a registry `createRegistry` creates. */
+  readonly registrySku: RegistrySku;
   /**
    * How to sign in, to which cloud, and the subscription of the cluster (and of registries
    * given by name), settled by signing in (src/auth/session.ts).
@@ -90,57 +101,7 @@ export function parseClusterName(raw: string): string {
   return raw;
 }
 
-/**
- * A registry name (`myacr`) or login server (`myacr.azurecr.io`, or a login server with a
- * domain-name-label hash such as `myacr-e7d4hkc5.azurecr.io`) to the registry name.
- */
-export function parseRegistryName(raw: string): string {
-  const input = Inputs.AcrName;
-  const firstLabel = raw.split(".")[0] ?? "";
-  const name = raw.includes(".") ? (firstLabel.split("-")[0] ?? "") : raw;
-  const looksLikeHost = !raw.includes(".") || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(raw);
-  if (!looksLikeHost || !/^[a-zA-Z0-9]{5,50}$/.test(name)) {
-    refuse(
-      input,
-      raw,
-      "is not a registry name or login server",
-      "Use the registry's name (5-50 letters and digits, e.g. myregistry) or its login server " +
-        "(e.g. myregistry.azurecr.io).",
-    );
-  }
-  return name.toLowerCase();
-}
-
-/** Exactly one of `acr-name` and `acr-resource-id`. */
-export function parseRegistryRef(acrName: string, acrResourceId: string): RegistryRef {
-  if (acrName !== "" && acrResourceId !== "") {
-    throw new ActionError(
-      `Inputs '${Inputs.AcrName}' and '${Inputs.AcrResourceId}' are both set; they are alternatives.`,
-      {
-        remedy:
-          `Keep one: '${Inputs.AcrName}' for a registry in the cluster's subscription, or ` +
-          `'${Inputs.AcrResourceId}' for a registry anywhere in the tenant.`,
-      },
-    );
-  }
-  if (acrResourceId !== "") {
-    const id = parseResourceId(
-      acrResourceId,
-      "Microsoft.ContainerRegistry/registries",
-      Inputs.AcrResourceId,
-    );
-    return { kind: "id", id: id.id, subscriptionId: id.subscriptionId };
-  }
-  if (acrName !== "") return { kind: "name", name: parseRegistryName(acrName) };
-  throw new ActionError(
-    `No registry given: set '${Inputs.AcrName}' or '${Inputs.AcrResourceId}'.`,
-    {
-      remedy:
-        `Set '${Inputs.AcrName}' to the registry's name (e.g. myregistry) or ` +
-        `'${Inputs.AcrResourceId}' to its full resource id.`,
-    },
-  );
-}
+export { parseRegistryList, parseRegistryName, parseRegistrySku };
 
 export function parseTimeoutSeconds(raw: string): number {
   const input = Inputs.TimeoutSeconds;
@@ -234,7 +195,9 @@ export function readSettings(
   const settings: Settings = {
     resourceGroup: check(() => parseResourceGroup(input(Inputs.ResourceGroup))),
     clusterName: check(() => parseClusterName(input(Inputs.ClusterName))),
-    registry: check(() => parseRegistryRef(input(Inputs.AcrName), input(Inputs.AcrResourceId))),
+    registries: check(() => parseRegistryList(input(Inputs.AcrName), input(Inputs.AcrResourceId))),
+    createRegistry: check(() => parseBoolean(Inputs.CreateRegistry, input(Inputs.CreateRegistry))),
+    registrySku: check(() => parseRegistrySku(input(Inputs.RegistrySku))),
     signIn: check(() => parseSignInSettings(readSignInInputs(read), runner)),
     timeoutSeconds: check(() => parseTimeoutSeconds(input(Inputs.TimeoutSeconds))),
     mode: check(() => parseMode(input(Inputs.Mode))),
@@ -243,11 +206,21 @@ export function readSettings(
     failOnMissing: check(() => parseBoolean(Inputs.FailOnMissing, input(Inputs.FailOnMissing))),
   };
 
+  if (settings.registries && settings.createRegistry !== undefined && settings.mode) {
+    check(() => checkRegistryChoice(settings.registries, settings.createRegistry, settings.mode));
+  }
+
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) {
     throw new ActionError(
       `${problems.length} inputs are invalid:\n` +
         problems.map((p) => `- ${p.message}${p.remedy ? ` ${p.remedy}` : ""}`).join("\n"),
+    );
+  }
+  if (settings.dryRun && settings.mode === "check") {
+    core.warning(
+      `Input '${Inputs.DryRun}' is not needed with 'mode: check': check never writes. ` +
+        `Remove '${Inputs.DryRun}: true' from the step.`,
     );
   }
   logSettings(settings);
@@ -256,11 +229,15 @@ export function readSettings(
 
 /** One debug line per setting; the secret is never among them. */
 function logSettings(settings: Settings): void {
-  const registry =
-    settings.registry.kind === "id" ? settings.registry.id : `${settings.registry.name} (by name)`;
+  const registries = settings.registries
+    .map((ref) => (ref.kind === "id" ? ref.id : `${ref.loginServer ?? ref.name} (by name)`))
+    .join(", ");
   core.debug(`${Inputs.ResourceGroup}: ${settings.resourceGroup}`);
   core.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
-  core.debug(`registry: ${registry}`);
+  core.debug(`registries: ${registries || "(none: named after the cluster)"}`);
+  core.debug(
+    `${Inputs.CreateRegistry}: ${settings.createRegistry}, ${Inputs.RegistrySku}: ${settings.registrySku}`,
+  );
   describeSignInSettings(settings.signIn).forEach((line) => core.debug(line));
   core.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
   core.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);

@@ -12,7 +12,10 @@ export interface Harness {
   readonly emulator: Emulator;
   /** Runs the action with the deployer's inputs, overridden by `inputs` (undefined removes one). */
   run(inputs?: Record<string, string | undefined>): Promise<ActionRun>;
-  /** ARM writes the emulator answered, as `METHOD path`. */
+  /**
+   * ARM writes the emulator answered, as `METHOD path`. The POSTs that only read (a Resource
+   * Graph query, a name availability check) are not writes.
+   */
   armWrites(): string[];
 }
 
@@ -60,7 +63,14 @@ export function useEmulator(): Harness {
     },
     armWrites() {
       return current()
-        .requests.filter((r) => r.service === "arm" && r.method !== "GET")
+        .requests.filter(
+          (r) =>
+            r.service === "arm" &&
+            r.method !== "GET" &&
+            !/\/providers\/Microsoft\.ResourceGraph\/resources$|\/checkNameAvailability$/i.test(
+              r.path,
+            ),
+        )
         .map((r) => `${r.method} ${r.path}`);
     },
   };

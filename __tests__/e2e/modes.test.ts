@@ -95,7 +95,11 @@ describe("mode: detach", () => {
     expect(stateIds()).toEqual(before);
     expect(result.outputs["planned-changes"]).toBe("1");
     expect(result.outputs["changed"]).toBe("false");
-    expect(result.summary).toContain(`would remove ${target.id}`);
+    expect(result.summary).toContain(`would remove 1 assignment (dry run): ${target.name}`);
+    expect(JSON.parse(result.outputs["registries"]!)[0]).toMatchObject({
+      outcome: "would-remove",
+      assignmentIds: [target.id],
+    });
   });
 });
 

@@ -4,7 +4,7 @@
  * both permission modes.
  */
 import type { Cluster, Registry, RegistryRef } from "../../src/azure/ports.ts";
-import type { TargetRequest } from "../../src/workflows/target.ts";
+import type { CheckRequest } from "../../src/workflows/check.ts";
 import { FakeAzure } from "./azure.ts";
 
 export const subscription = "5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02";
@@ -95,7 +95,8 @@ export function byName(name: string): RegistryRef {
 }
 
 /** aks-demo and demoacr. */
-export const target: TargetRequest = {
+export const target: CheckRequest = {
+  subscriptionId: subscription,
   resourceGroup: "rg-aks",
   clusterName: "aks-demo",
   registry: byName("demoacr"),

@@ -61,6 +61,7 @@ function world(): FakeAzure {
 }
 
 const request: AttachRequest = {
+  subscriptionId: subscription,
   resourceGroup: "rg-aks",
   clusterName: "aks-demo",
   registry: { kind: "name", name: "demoacr" },

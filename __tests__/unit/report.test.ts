@@ -14,6 +14,7 @@ import type { AssignmentVerdict } from "../../src/workflows/access.ts";
 import type { AttachResult } from "../../src/workflows/attach.ts";
 import type { CheckResult } from "../../src/workflows/check.ts";
 import type { DetachResult } from "../../src/workflows/detach.ts";
+import type { PipelineRun } from "../../src/workflows/pipeline.ts";
 import {
   ACR_PULL,
   ACR_PUSH,
@@ -96,6 +97,27 @@ function verdict(assignment: RoleAssignment, roleName: string, grants: boolean):
 
 const created = held(scopes.registry, ACR_PULL, "0d6f1c3e-2a4b-5c6d-8e7f-9a0b1c2d3e4f");
 
+/** A run over one registry, with this result. */
+function runOf<R extends { registry: Registry }>(result: R): PipelineRun<R> {
+  return {
+    cluster: clusterNamed("aks-demo"),
+    identity: kubelet,
+    items: [
+      {
+        entry: { kind: "name", name: result.registry.name },
+        label: result.registry.name,
+        registry: result.registry,
+        result,
+        error: undefined,
+      },
+    ],
+  };
+}
+
+function registriesOutput(): Record<string, unknown>[] {
+  return JSON.parse(outputs()["registries"]!);
+}
+
 describe("reportAttach", () => {
   const result: AttachResult = {
     registry,
@@ -107,12 +129,25 @@ describe("reportAttach", () => {
     changed: true,
     plannedChanges: 0,
     warnings: [],
+    registryCreation: undefined,
   };
 
   it("sets every attach output", async () => {
-    await reportAttach(result);
+    await reportAttach(runOf(result));
 
+    expect(registriesOutput()).toEqual([
+      {
+        name: "demoacr",
+        loginServer: "demoacr.azurecr.io",
+        id: scopes.registry,
+        role: "AcrPull",
+        outcome: "granted",
+        changed: true,
+        roleAssignmentId: created.id,
+      },
+    ]);
     expect(outputs()).toEqual({
+      registries: outputs()["registries"],
       "login-server": "demoacr.azurecr.io",
       "registry-id": scopes.registry,
       "principal-id": ids.kubelet.objectId,
@@ -123,7 +158,7 @@ describe("reportAttach", () => {
   });
 
   it("summarises what happened in one row", async () => {
-    await reportAttach(result);
+    await reportAttach(runOf(result));
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: attach</h3>");
@@ -136,7 +171,7 @@ describe("reportAttach", () => {
   });
 
   it("reports a dry run's plan: no change, one planned", async () => {
-    await reportAttach({ ...result, outcome: "planned", changed: false, plannedChanges: 1 });
+    await reportAttach(runOf({ ...result, outcome: "planned", changed: false, plannedChanges: 1 }));
 
     expect(outputs()).toMatchObject({
       changed: "false",
@@ -148,11 +183,13 @@ describe("reportAttach", () => {
   });
 
   it("lists the warnings below the table, escaped", async () => {
-    await reportAttach({
-      ...result,
-      role: { name: `Puller <b>"A" & 'B'</b>`, guid: ACR_PUSH },
-      warnings: [`Role 'Puller <b>' does not allow pulling from demoacr.`],
-    });
+    await reportAttach(
+      runOf({
+        ...result,
+        role: { name: `Puller <b>"A" & 'B'</b>`, guid: ACR_PUSH },
+        warnings: [`Role 'Puller <b>' does not allow pulling from demoacr.`],
+      }),
+    );
 
     const text = summary();
     expect(text).toContain("<td>Puller &#60;b&#62;&#34;A&#34; &#38; &#39;B&#39;&#60;/b&#62;</td>");
@@ -165,7 +202,7 @@ describe("reportAttach", () => {
   it("sets the outputs but writes no summary outside a runner", async () => {
     delete process.env["GITHUB_STEP_SUMMARY"];
 
-    await reportAttach(result);
+    await reportAttach(runOf(result));
 
     expect(outputs()["changed"]).toBe("true");
     expect(summary()).toBe("");
@@ -188,7 +225,7 @@ describe("reportDetach", () => {
   };
 
   it("sets the removed ids as a JSON array", async () => {
-    await reportDetach(result);
+    await reportDetach(runOf(result));
 
     const set = outputs();
     expect(set).toMatchObject({
@@ -199,21 +236,26 @@ describe("reportDetach", () => {
     expect(JSON.parse(set["removed-assignment-ids"]!)).toEqual([acrPull.id, reader.id]);
   });
 
-  it("summarises one row per removed assignment and what still grants pull", async () => {
-    await reportDetach(result);
+  it("summarises the registry in one row, and what still grants pull", async () => {
+    await reportDetach(runOf(result));
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: detach</h3>");
-    expect(text).toContain(`<td>removed ${acrPull.id}</td>`);
-    expect(text).toContain(`<td>removed ${reader.id}</td>`);
+    expect(text).toContain(`<td>removed 2 assignments: ${acrPull.name}, ${reader.name}</td>`);
+    expect(text.match(/<tr>/g)).toHaveLength(2);
     expect(text).toContain("<td>AcrPull or Container Registry Repository Reader</td>");
     expect(text).toContain(
-      `<li>Still grants pull (left in place): AcrPush at ${scopes.registryGroup} (${inherited.id}).</li>`,
+      `<li>Still grants pull on demoacr (left in place): AcrPush at ${scopes.registryGroup} (${inherited.id}).</li>`,
     );
+    expect(registriesOutput()[0]).toMatchObject({
+      outcome: "removed",
+      changed: true,
+      assignmentIds: [acrPull.id, reader.id],
+    });
   });
 
   it("reports a dry run: nothing removed, the count planned", async () => {
-    await reportDetach({ ...result, changed: false, plannedChanges: 2, dryRun: true });
+    await reportDetach(runOf({ ...result, changed: false, plannedChanges: 2, dryRun: true }));
 
     expect(outputs()).toMatchObject({
       changed: "false",
@@ -221,11 +263,19 @@ describe("reportDetach", () => {
       "removed-assignment-ids": "[]",
     });
     expect(summary()).toContain("<h3>AKS ← ACR: detach (dry run)</h3>");
-    expect(summary()).toContain(`<td>would remove ${acrPull.id} (dry run)</td>`);
+    expect(summary()).toContain(
+      `<td>would remove 2 assignments (dry run): ${acrPull.name}, ${reader.name}</td>`,
+    );
+    // The assignments a dry run would remove are in the registries output.
+    expect(registriesOutput()[0]).toMatchObject({
+      outcome: "would-remove",
+      changed: false,
+      assignmentIds: [acrPull.id, reader.id],
+    });
   });
 
   it("says plainly when there was nothing to remove", async () => {
-    await reportDetach({ ...result, removed: [], stillGranting: [], changed: false });
+    await reportDetach(runOf({ ...result, removed: [], stillGranting: [], changed: false }));
 
     expect(outputs()).toMatchObject({ changed: "false", "removed-assignment-ids": "[]" });
     expect(summary()).toContain("<td>nothing to remove: no change</td>");
@@ -250,9 +300,11 @@ describe("reportCheck", () => {
   };
 
   it("sets has-pull-access and the granting assignment", async () => {
-    await reportCheck(result);
+    await reportCheck(runOf(result));
 
     expect(outputs()).toEqual({
+      registries: outputs()["registries"],
+      reasons: "[]",
       "login-server": "demoacr.azurecr.io",
       "registry-id": scopes.registry,
       "principal-id": ids.kubelet.objectId,
@@ -263,35 +315,41 @@ describe("reportCheck", () => {
   });
 
   it("summarises each assignment's verdict, escaped, and the conclusion", async () => {
-    await reportCheck(result);
+    await reportCheck(runOf(result));
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: check</h3>");
     expect(text).toContain("<td>Log &#60;Reader&#62;</td>");
     expect(text).toContain("<td>does not grant pull</td>");
     expect(text).toContain(`<td>${scopes.registryGroup}</td>`);
-    expect(text).toContain("<td>grants pull</td>");
+    expect(text).toContain("<td>✅ grants pull</td>");
     expect(text).toContain("<li>✅ The cluster can pull from demoacr.azurecr.io.</li>");
     expect(text).not.toContain("<Reader>");
   });
 
   it("gives the reasons and warnings when the cluster cannot pull", async () => {
-    await reportCheck({
-      ...result,
-      hasPullAccess: false,
-      verdicts: [],
-      reasons: [`No role is assigned to the kubelet identity ${ids.kubelet.objectId} & co.`],
-      warnings: ["Registry demoacr has public network access disabled."],
-    });
+    await reportCheck(
+      runOf({
+        ...result,
+        hasPullAccess: false,
+        verdicts: [],
+        reasons: [`No role is assigned to the kubelet identity ${ids.kubelet.objectId} & co.`],
+        warnings: ["Registry demoacr has public network access disabled."],
+      }),
+    );
 
     expect(outputs()).toMatchObject({ "has-pull-access": "false", "role-assignment-id": "" });
+    expect(JSON.parse(outputs()["reasons"]!)).toEqual([
+      `No role is assigned to the kubelet identity ${ids.kubelet.objectId} & co.`,
+    ]);
     const text = summary();
     expect(text).toContain("<td>none</td>");
-    expect(text).toContain("<td>no role assigned</td>");
-    expect(text).toContain("<li>❌ The cluster cannot pull from demoacr.azurecr.io.</li>");
+    expect(text).toContain("<td>❌ no role assigned</td>");
+    // The reason, once.
     expect(text).toContain(
-      `<li>Why: No role is assigned to the kubelet identity ${ids.kubelet.objectId} &#38; co.</li>`,
+      `<li>❌ The cluster cannot pull from demoacr.azurecr.io: No role is assigned to the kubelet identity ${ids.kubelet.objectId} &#38; co.</li>`,
     );
+    expect(text.split("No role is assigned")).toHaveLength(2);
     expect(text).toContain("<li>⚠️ Registry demoacr has public network access disabled.</li>");
   });
 });

@@ -1,6 +1,7 @@
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { ActionError } from "../errors.ts";
 import { errorCode, statusOf, toActionError } from "./errors.ts";
 import type {
@@ -10,20 +11,26 @@ import type {
   NewRoleAssignment,
   Registry,
   RegistryPort,
-  RegistryRef,
   RoleAssignment,
   RoleAssignmentPort,
   RoleDefinition,
   RoleDefinitionPort,
+  Subscription,
 } from "./ports.ts";
 import { splitArmId } from "./resource-id.ts";
-import { backoffMs, type RetryBudget } from "./retry.ts";
 
-type ManagedClusters = Pick<ContainerServiceClient["managedClusters"], "get">;
-type Registries = Pick<ContainerRegistryManagementClient["registries"], "get" | "list">;
+type ManagedClusters = Pick<
+  ContainerServiceClient["managedClusters"],
+  "get" | "listByResourceGroup"
+>;
+type Registries = Pick<
+  ContainerRegistryManagementClient["registries"],
+  "get" | "list" | "checkNameAvailability" | "create"
+>;
+type ResourceGraph = Pick<ResourceGraphClient, "resources">;
 type RoleAssignments = Pick<
   AuthorizationManagementClient["roleAssignments"],
-  "create" | "listForScope" | "deleteById" | "getById"
+  "create" | "listForScope" | "deleteById"
 >;
 type RoleDefinitions = Pick<AuthorizationManagementClient["roleDefinitions"], "getById" | "list">;
 
@@ -31,15 +38,74 @@ function clusterScope(subscriptionId: string, resourceGroup: string, name: strin
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
 }
 
+/** `Retry-After` in seconds, as ARM sends it on a resource still being provisioned. */
+function retryAfterOf(headers: { get(name: string): string | undefined }): number | undefined {
+  const value = headers.get("retry-after")?.trim();
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) * 1000 : undefined;
+}
+
 export function createClusterPort(
   managedClusters: ManagedClusters,
   subscriptionId: string,
 ): ClusterPort {
+  /** The clusters of the group, for the message of a cluster that is not there. */
+  async function clusterNames(resourceGroup: string, signal: AbortSignal): Promise<string[]> {
+    const names: string[] = [];
+    for await (const cluster of managedClusters.listByResourceGroup(resourceGroup, {
+      abortSignal: signal,
+    })) {
+      if (cluster.name) names.push(cluster.name);
+    }
+    return names;
+  }
+
+  async function notFound(
+    resourceGroup: string,
+    name: string,
+    error: unknown,
+    signal: AbortSignal,
+  ) {
+    const code = errorCode(error);
+    if (code === "ResourceGroupNotFound") {
+      return new ActionError(
+        `Resource group '${resourceGroup}' does not exist in subscription ${subscriptionId}, so ` +
+          `neither does cluster '${name}'.`,
+        {
+          remedy:
+            `Check 'resource-group' and 'subscription-id' (az aks list --query "[].{name:name, ` +
+            `group:resourceGroup}" -o table).`,
+          cause: error,
+        },
+      );
+    }
+    const names = await clusterNames(resourceGroup, signal).catch(() => undefined);
+    const seen =
+      names === undefined
+        ? "The clusters of that group could not be listed."
+        : names.length === 0
+          ? "The signed-in principal sees no cluster in that group."
+          : `The clusters the signed-in principal sees there: ${names.join(", ")}.`;
+    return new ActionError(
+      `Cluster '${name}' was not found in resource group '${resourceGroup}' of subscription ` +
+        `${subscriptionId}. ${seen}`,
+      {
+        remedy:
+          "Check 'cluster-name', 'resource-group' and 'subscription-id', and that the signed-in " +
+          "principal may read the cluster (Microsoft.ContainerService/managedClusters/read).",
+        cause: error,
+      },
+    );
+  }
+
   return {
     async getCluster(resourceGroup, name, { signal }) {
       const scope = clusterScope(subscriptionId, resourceGroup, name);
+      let retryAfterMs: number | undefined;
       try {
-        const cluster = await managedClusters.get(resourceGroup, name, { abortSignal: signal });
+        const cluster = await managedClusters.get(resourceGroup, name, {
+          abortSignal: signal,
+          onResponse: (raw) => (retryAfterMs = retryAfterOf(raw.headers)),
+        });
         const kubelet = cluster.identityProfile?.["kubeletidentity"];
         return {
           id: cluster.id ?? scope,
@@ -53,8 +119,14 @@ export function createClusterPort(
             : undefined,
           servicePrincipalClientId: cluster.servicePrincipalProfile?.clientId,
           controlPlanePrincipalId: cluster.identity?.principalId,
+          provisioningState: cluster.provisioningState,
+          retryAfterMs,
         } satisfies Cluster;
       } catch (error) {
+        const code = errorCode(error);
+        if (code === "ResourceNotFound" || code === "ResourceGroupNotFound") {
+          throw await notFound(resourceGroup, name, error, signal);
+        }
         throw toActionError(error, {
           operation: "read the AKS cluster",
           scope,
@@ -81,86 +153,201 @@ function toRegistry(registry: SdkRegistry): Registry {
   };
 }
 
-/**
- * Registries of one subscription client. A registry given by id may live in another
- * subscription of the tenant, so the factory is asked for that subscription's client.
- */
-export function createRegistryPort(
-  registriesFor: (subscriptionId: string) => Registries,
-  subscriptionId: string,
-): RegistryPort {
-  async function getById(ref: Extract<RegistryRef, { kind: "id" }>, signal: AbortSignal) {
-    const { resourceGroup } = splitArmId(ref.id);
-    const name = ref.id.split("/").at(-1) ?? "";
-    try {
-      return toRegistry(
-        await registriesFor(ref.subscriptionId).get(resourceGroup, name, { abortSignal: signal }),
-      );
-    } catch (error) {
-      throw toActionError(error, {
-        operation: "read the container registry",
-        scope: ref.id,
-        permission: "Microsoft.ContainerRegistry/registries/read",
-      });
-    }
-  }
+/** The few fields of a registry the action reads, as Resource Graph returns them. */
+interface GraphRegistryRow {
+  readonly id?: unknown;
+  readonly name?: unknown;
+  readonly location?: unknown;
+  readonly properties?: {
+    readonly loginServer?: unknown;
+    readonly roleAssignmentMode?: unknown;
+    readonly publicNetworkAccess?: unknown;
+  };
+}
 
-  /**
-   * The cluster's resource group first, then the whole subscription, asked at the same time so
-   * that a registry elsewhere costs no extra round trip. (Registry names are unique in Azure, so
-   * the two answers cannot disagree; the group's answer also serves a caller who may read that
-   * group but not list the subscription.)
-   */
-  async function findByName(name: string, preferredResourceGroup: string, signal: AbortSignal) {
-    const registries = registriesFor(subscriptionId);
-    const subscriptionScope = `/subscriptions/${subscriptionId}`;
-    const inGroup = registries
-      .get(preferredResourceGroup, name, { abortSignal: signal })
-      .then(toRegistry, (error: unknown) => {
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function registryFromGraph(row: GraphRegistryRow): Registry | undefined {
+  const id = text(row.id);
+  const name = text(row.name);
+  const loginServer = text(row.properties?.loginServer);
+  if (!id || !name || !loginServer) return undefined;
+  return {
+    id,
+    name,
+    loginServer,
+    location: text(row.location) ?? "",
+    roleAssignmentMode: text(row.properties?.roleAssignmentMode),
+    publicNetworkAccess: text(row.properties?.publicNetworkAccess),
+  };
+}
+
+/** The registries named so, in every subscription the caller can see. Names are plain letters and digits. */
+export function registrySearchQuery(names: readonly string[]): string {
+  const list = names.map((name) => {
+    if (!/^[a-z0-9]+$/i.test(name)) throw new Error(`not a registry name: ${name}`);
+    return `'${name.toLowerCase()}'`;
+  });
+  return (
+    "resources" +
+    " | where type =~ 'microsoft.containerregistry/registries'" +
+    ` | where name in~ (${list.join(", ")})` +
+    " | project id, name, location, properties"
+  );
+}
+
+export interface RegistryClients {
+  /** The registries operation group of a subscription's client. */
+  registriesFor(subscriptionId: string): Registries;
+  /** Resource Graph, for one query across subscriptions. */
+  readonly resourceGraph: ResourceGraph;
+  /** A GET of an ARM path through the same pipeline (for `/subscriptions`). */
+  getArm(pathOrUrl: string, signal: AbortSignal): Promise<unknown>;
+}
+
+/**
+ * Registries: by id in any subscription (a client per subscription), listed per subscription,
+ * searched across subscriptions with Resource Graph, checked for name availability, created.
+ */
+export function createRegistryPort(clients: RegistryClients): RegistryPort {
+  const readPermission = "Microsoft.ContainerRegistry/registries/read";
+  return {
+    async readRegistry(id, { signal }) {
+      const { subscriptionId, resourceGroup } = splitArmId(id);
+      const name = id.split("/").at(-1) ?? "";
+      try {
+        return toRegistry(
+          await clients
+            .registriesFor(subscriptionId)
+            .get(resourceGroup, name, { abortSignal: signal }),
+        );
+      } catch (error) {
         const code = errorCode(error);
         if (code === "ResourceNotFound" || code === "ResourceGroupNotFound") return undefined;
         throw toActionError(error, {
-          operation: `read the container registry '${name}'`,
-          scope: `${subscriptionScope}/resourceGroups/${preferredResourceGroup}`,
-          permission: "Microsoft.ContainerRegistry/registries/read",
+          operation: "read the container registry",
+          scope: id,
+          permission: readPermission,
         });
-      });
-    const inSubscription = (async () => {
+      }
+    },
+
+    async listRegistries(subscriptionId, { signal }) {
+      const found: Registry[] = [];
       try {
-        for await (const registry of registries.list({ abortSignal: signal })) {
-          if (registry.name?.toLowerCase() === name.toLowerCase()) return toRegistry(registry);
+        for await (const registry of clients
+          .registriesFor(subscriptionId)
+          .list({ abortSignal: signal })) {
+          found.push(toRegistry(registry));
         }
-        return undefined;
+        return found;
       } catch (error) {
         throw toActionError(error, {
           operation: "list the container registries",
-          scope: subscriptionScope,
-          permission: "Microsoft.ContainerRegistry/registries/read",
+          scope: `/subscriptions/${subscriptionId}`,
+          permission: readPermission,
         });
       }
-    })();
-    // Both settle before deciding, so neither leaves an unhandled rejection behind.
-    const [group, subscription] = await Promise.allSettled([inGroup, inSubscription]);
-    if (group.status === "fulfilled" && group.value) return group.value;
-    if (subscription.status === "fulfilled" && subscription.value) return subscription.value;
-    if (group.status === "rejected") throw group.reason;
-    if (subscription.status === "rejected") throw subscription.reason;
-    throw new ActionError(
-      `Container registry '${name}' was not found in subscription ${subscriptionId} ` +
-        `(looked in resource group '${preferredResourceGroup}' and in the whole subscription).`,
-      {
-        remedy:
-          "Check 'acr-name'. For a registry in another subscription, set 'acr-resource-id' to its " +
-          "full resource id instead.",
-      },
-    );
-  }
+    },
 
-  return {
-    getRegistry(ref, preferredResourceGroup, { signal }) {
-      return ref.kind === "id"
-        ? getById(ref, signal)
-        : findByName(ref.name, preferredResourceGroup, signal);
+    async searchRegistries(names, { signal }) {
+      const query = registrySearchQuery(names);
+      const found: Registry[] = [];
+      try {
+        let skipToken: string | undefined;
+        do {
+          const page = await clients.resourceGraph.resources(
+            {
+              query,
+              options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
+            },
+            { abortSignal: signal },
+          );
+          const rows: unknown = page.data;
+          for (const row of Array.isArray(rows) ? rows : []) {
+            const registry = registryFromGraph(row as GraphRegistryRow);
+            if (registry) found.push(registry);
+          }
+          skipToken = page.skipToken;
+        } while (skipToken);
+        return found;
+      } catch (error) {
+        throw toActionError(error, {
+          operation:
+            "search the container registries of every visible subscription (Azure Resource Graph)",
+          scope: "/providers/Microsoft.ResourceGraph/resources",
+          permission: readPermission,
+        });
+      }
+    },
+
+    async listSubscriptions({ signal }) {
+      const found: Subscription[] = [];
+      let next: string | undefined = "/subscriptions?api-version=2022-12-01";
+      try {
+        while (next) {
+          const page = (await clients.getArm(next, signal)) as {
+            value?: { subscriptionId?: unknown; displayName?: unknown }[];
+            nextLink?: unknown;
+          };
+          for (const s of page.value ?? []) {
+            const subscriptionId = text(s.subscriptionId);
+            if (subscriptionId) found.push({ subscriptionId, displayName: text(s.displayName) });
+          }
+          next = text(page.nextLink);
+        }
+        return found;
+      } catch (error) {
+        throw toActionError(error, {
+          operation: "list the subscriptions",
+          scope: "/subscriptions",
+        });
+      }
+    },
+
+    async checkNameAvailability(subscriptionId, name, { signal }) {
+      try {
+        const status = await clients
+          .registriesFor(subscriptionId)
+          .checkNameAvailability(
+            { name, type: "Microsoft.ContainerRegistry/registries" },
+            { abortSignal: signal },
+          );
+        return {
+          available: status.nameAvailable === true,
+          reason: status.reason,
+          message: status.message,
+        };
+      } catch (error) {
+        throw toActionError(error, {
+          operation: `check whether the registry name ${name} is free`,
+          scope: `/subscriptions/${subscriptionId}`,
+          permission: readPermission,
+        });
+      }
+    },
+
+    async createRegistry(spec, { signal }) {
+      const id = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${spec.name}`;
+      try {
+        const created = await clients
+          .registriesFor(spec.subscriptionId)
+          .create(
+            spec.resourceGroup,
+            spec.name,
+            { location: spec.location, sku: { name: spec.sku } },
+            { abortSignal: signal },
+          );
+        return toRegistry(created);
+      } catch (error) {
+        throw toActionError(error, {
+          operation: `create the container registry ${spec.name}`,
+          scope: id,
+          permission: "Microsoft.ContainerRegistry/registries/write",
+        });
+      }
     },
   };
 }
@@ -189,43 +376,20 @@ function sdkScope(scope: string): string {
   return scope.replace(/^\/+/, "");
 }
 
-/**
- * Reads a just-created assignment back until ARM serves it, so success is only reported for an
- * assignment that can be seen (a read right after a write can miss it for a moment).
- */
-async function confirmReadable(
-  roleAssignments: RoleAssignments,
-  id: string,
-  budget: RetryBudget,
-): Promise<SdkRoleAssignment> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await roleAssignments.getById(sdkScope(id), { abortSignal: budget.signal });
-    } catch (error) {
-      const wait = backoffMs(attempt, budget.clock.random());
-      if (statusOf(error) !== 404 || budget.clock.now() + wait >= budget.deadline) throw error;
-      await budget.clock.sleep(wait, budget.signal);
-    }
-  }
-}
-
-export function createRoleAssignmentPort(
-  roleAssignments: RoleAssignments,
-  budget: RetryBudget,
-): RoleAssignmentPort {
+export function createRoleAssignmentPort(roleAssignments: RoleAssignments): RoleAssignmentPort {
   return {
-    async listForPrincipal(scope, principalId, { signal }: CallOptions) {
+    async listAtScope(scope, { signal }: CallOptions) {
       try {
         const found: RoleAssignment[] = [];
         const pages = roleAssignments.listForScope(sdkScope(scope), {
-          filter: `principalId eq '${principalId}'`,
+          filter: "atScope()",
           abortSignal: signal,
         });
         for await (const assignment of pages) found.push(toRoleAssignment(assignment));
         return found;
       } catch (error) {
         throw toActionError(error, {
-          operation: "list the role assignments of the cluster's identity",
+          operation: "list the role assignments that apply to the registry",
           scope,
           permission: "Microsoft.Authorization/roleAssignments/read",
         });
@@ -247,12 +411,9 @@ export function createRoleAssignmentPort(
           // ARM's lists caught up with an earlier run's write).
           { abortSignal: signal, onResponse: (raw) => (status = raw.status) },
         );
-        return {
-          created: toRoleAssignment(
-            await confirmReadable(roleAssignments, created.id ?? "", budget),
-          ),
-          alreadyExisted: status === 200,
-        };
+        // The 201 body is the assignment: no read-back (it would answer nothing about when the
+        // kubelet can pull, which is a propagation delay ARM does not report).
+        return { created: toRoleAssignment(created), alreadyExisted: status === 200 };
       } catch (error) {
         if (errorCode(error) === "RoleAssignmentExists") {
           const name = existingAssignmentName(error instanceof Error ? error.message : "");

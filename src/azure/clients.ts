@@ -2,6 +2,12 @@ import type { TokenCredential } from "@azure/identity";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
+import { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import {
+  createDefaultHttpClient,
+  createPipelineRequest,
+  RestError,
+} from "@azure/core-rest-pipeline";
 import {
   createClusterPort,
   createRegistryPort,
@@ -60,10 +66,37 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
     ...retries,
   });
   const containerService = new ContainerServiceClient(credential, subscriptionId, modularOptions);
+  const resourceGraph = new ResourceGraphClient(credential, modularOptions);
+  const httpClient = createDefaultHttpClient();
+  /** A GET through Resource Graph's pipeline (bearer token, retries), on this ARM endpoint only. */
+  const getArm = async (pathOrUrl: string, signal: AbortSignal): Promise<unknown> => {
+    const url = new URL(pathOrUrl, endpoint);
+    if (url.origin !== new URL(endpoint).origin) {
+      throw new Error(`ARM pointed to another host (${url.origin}); not following it.`);
+    }
+    const response = await resourceGraph.pipeline.sendRequest(
+      httpClient,
+      createPipelineRequest({ url: url.href, abortSignal: signal }),
+    );
+    let body: { error?: { code?: string; message?: string } } | undefined;
+    try {
+      body = JSON.parse(response.bodyAsText ?? "null");
+    } catch {
+      body = undefined;
+    }
+    if (response.status >= 400) {
+      throw new RestError(body?.error?.message ?? `HTTP ${response.status}`, {
+        statusCode: response.status,
+        ...(body?.error?.code ? { code: body.error.code } : {}),
+        response,
+      });
+    }
+    return body;
+  };
   return {
     clusters: createClusterPort(containerService.managedClusters, subscriptionId),
-    registries: createRegistryPort(registriesFor, subscriptionId),
-    roleAssignments: createRoleAssignmentPort(authorization.roleAssignments, budget),
+    registries: createRegistryPort({ registriesFor, resourceGraph, getArm }),
+    roleAssignments: createRoleAssignmentPort(authorization.roleAssignments),
     roleDefinitions: createRoleDefinitionPort(authorization.roleDefinitions),
     directory: createDirectoryPort({
       credential,

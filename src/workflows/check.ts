@@ -1,14 +1,24 @@
-import type { AzurePorts, Cluster, PullIdentity, Registry } from "../azure/ports.ts";
+import type { AzurePorts, CallOptions, Cluster, PullIdentity, Registry } from "../azure/ports.ts";
 import { isScopeAtOrAbove } from "../azure/resource-id.ts";
 import { BuiltInRoles, registryMode, type RegistryMode } from "../azure/roles.ts";
 import { judgeAssignments, PULL_PERMISSION, type AssignmentVerdict } from "./access.ts";
 import {
-  describeIdentity,
-  registryWarnings,
-  resolveTarget,
-  type TargetRequest,
-  type WorkflowOptions,
-} from "./target.ts";
+  failureOf,
+  forEachRegistry,
+  type ClusterContext,
+  type PipelineRun,
+  type RegistriesRequest,
+  type RegistryTarget,
+  type RunOptions,
+} from "./pipeline.ts";
+import { describeIdentity, registryWarnings, type TargetRequest } from "./target.ts";
+
+export type CheckRegistriesRequest = Omit<RegistriesRequest, "create">;
+
+/** One registry, as the single-registry callers (and their tests) ask. */
+export interface CheckRequest extends TargetRequest {
+  readonly subscriptionId: string;
+}
 
 export interface CheckResult {
   readonly cluster: Cluster;
@@ -27,28 +37,28 @@ export interface CheckResult {
 /**
  * Can the cluster's pull identity pull from the registry? Every assignment of that identity at
  * the registry or above is judged by its role's permissions against what pulling needs in the
- * registry's mode; when none grants it, the reasons say why.
+ * registry's mode; when none grants it, the reasons say why. The assignments were read with the
+ * cluster (every principal's), so this costs only the role definitions, read at once.
  */
-export async function check(
-  request: TargetRequest,
+export async function checkAgainst(
+  { cluster, identity }: ClusterContext,
+  { registry, assignments }: RegistryTarget,
   ports: AzurePorts,
-  options: WorkflowOptions,
+  options: CallOptions & { log: RunOptions["log"] },
 ): Promise<CheckResult> {
-  const { cluster, registry, identity } = await resolveTarget(request, ports, options);
   const mode = registryMode(registry.roleAssignmentMode);
   const controlPlaneId = cluster.controlPlanePrincipalId;
-  const applying = (principalId: string) => async () =>
-    (await ports.roleAssignments.listForPrincipal(registry.id, principalId, options)).filter(
+  const applying = (principalId: string) =>
+    assignments.filter(
       (a) =>
         a.principalId.toLowerCase() === principalId.toLowerCase() &&
         isScopeAtOrAbove(a.scope, registry.id),
     );
-  const [own, controlPlane] = await Promise.all([
-    applying(identity.objectId)(),
+  const own = applying(identity.objectId);
+  const controlPlane =
     controlPlaneId && controlPlaneId.toLowerCase() !== identity.objectId.toLowerCase()
-      ? applying(controlPlaneId)()
-      : [],
-  ]);
+      ? applying(controlPlaneId)
+      : [];
   const judged = await judgeAssignments([...own, ...controlPlane], mode, ports, options);
   const verdicts = judged.slice(0, own.length);
   const controlPlaneVerdicts = judged.slice(own.length);
@@ -72,6 +82,28 @@ export async function check(
     reasons,
     warnings,
   };
+}
+
+export function checkRegistries(
+  request: CheckRegistriesRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<PipelineRun<CheckResult>> {
+  return forEachRegistry(request, ports, options, (context, target, runPorts) =>
+    checkAgainst(context, target, runPorts, options),
+  );
+}
+
+/** Check for one registry: its result, or its failure thrown. */
+export async function check(
+  request: CheckRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<CheckResult> {
+  const run = await checkRegistries({ ...request, registries: [request.registry] }, ports, options);
+  const failure = failureOf(run.items);
+  if (failure) throw failure;
+  return run.items[0]!.result!;
 }
 
 function explainNoAccess(

@@ -60,22 +60,6 @@ export function describeIdentity(identity: PullIdentity): string {
     : `service principal ${identity.objectId} (client id ${identity.clientId})`;
 }
 
-/** Reads the cluster and finds the registry at the same time, then resolves the pull identity. */
-export async function resolveTarget(
-  request: TargetRequest,
-  ports: AzurePorts,
-  options: WorkflowOptions,
-): Promise<Target> {
-  const [cluster, registry] = await Promise.all([
-    ports.clusters.getCluster(request.resourceGroup, request.clusterName, options),
-    ports.registries.getRegistry(request.registry, request.resourceGroup, options),
-  ]);
-  const identity = await resolvePullIdentity(cluster, ports, options);
-  options.log.info(`Cluster ${cluster.id} pulls as ${describeIdentity(identity)}.`);
-  options.log.info(`Registry ${registry.id} (${registry.loginServer}).`);
-  return { cluster, registry, identity };
-}
-
 function sameRegion(a: string, b: string): boolean {
   return a.replaceAll(" ", "").toLowerCase() === b.replaceAll(" ", "").toLowerCase();
 }
