@@ -3,7 +3,7 @@
  * clients, real HTTPS. Assertions are on the emulator's state and request log, the step's
  * outputs, its log and its job summary.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { ACR_PULL, ACR_PUSH, ids, names, scopes, secrets } from "../fixtures.ts";
 import { errorText, useEmulator, visibleLog } from "./harness.ts";
 

@@ -4,7 +4,7 @@
  * request log and the step's message. Backoff waits are real but short (the first retries wait
  * well under a second); nothing asserts a duration.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { Fault } from "../../emulator/index.ts";
 import { ACR_PULL, ids, names, scopes } from "../fixtures.ts";
 import { errorText, useEmulator } from "./harness.ts";

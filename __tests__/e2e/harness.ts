@@ -2,7 +2,7 @@
  * What the end-to-end tests share: an emulator per test seeded with the fixtures' world, and
  * runs of the committed dist/index.js against it as a runner would make them.
  */
-import { afterEach, beforeEach } from "vitest";
+import { afterEach, beforeEach } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator/index.ts";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
 import { ids, names, secrets, testSeed } from "../fixtures.ts";

@@ -3,7 +3,7 @@
  * as a runner would. Every one must fail before any request reaches the emulator, with an
  * `::error::` naming the input, and no value may smuggle a workflow command into the log.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator/index.ts";
 import { runAction } from "../../scripts/local-runner.ts";
 import { ids, names, scopes, secrets, testSeed } from "../fixtures.ts";

@@ -1,5 +1,5 @@
 /** The leak guard every end-to-end run passes through must itself be able to fail. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { ActionRun } from "../../scripts/local-runner.ts";
 import { assertNoSecrets } from "./harness.ts";
 

@@ -2,7 +2,7 @@
  * Detach, check and dry-run; ABAC registries; service-principal clusters. The committed bundle
  * against the emulator, judged by the emulator's state before and after each run.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { RoleAssignmentInput } from "../../emulator/index.ts";
 import { ACR_PULL, ACR_PUSH, REPOSITORY_READER, ids, names, scopes } from "../fixtures.ts";
 import { errorText, useEmulator, visibleLog, warningText } from "./harness.ts";

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import {
   PROXY_ONLY_HOST,
   startEmulator,
@@ -98,7 +98,27 @@ interface World {
   run(inputs: Record<string, string>, env?: Record<string, string>): Promise<ActionRun>;
 }
 
-type Context = Pick<TestContext, "onTestFinished">;
+interface Context {
+  /** Runs `cleanup` when the test's body ends, pass or fail. */
+  onTestFinished(cleanup: () => unknown): void;
+}
+
+/**
+ * A test body with cleanups of its own. Jest runs no per-test hooks around concurrent tests, so
+ * each test keeps its emulator and proxies here and closes them when its body ends.
+ */
+function scoped<Row extends unknown[]>(
+  body: (context: Context, ...row: Row) => Promise<void>,
+): (...row: Row) => Promise<void> {
+  return async (...row) => {
+    const cleanups: Array<() => unknown> = [];
+    try {
+      await body({ onTestFinished: (cleanup) => void cleanups.push(cleanup) }, ...row);
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    }
+  };
+}
 
 /** A fresh emulator for this test, closed when it ends. */
 async function world(context: Context, seed: Seed = signInSeed()): Promise<World> {
@@ -198,7 +218,7 @@ type Way = (w: World) => { inputs: Record<string, string>; env?: Record<string, 
 
 describe("signing in, each way, then attaching", () => {
   // [way, inputs and variables, the log's reason, the ARM caller, the sign-in services used]
-  it.concurrent.for<[string, Way, RegExp, string, string[]]>([
+  it.concurrent.each<[string, Way, RegExp, string, string[]]>([
     [
       "auto: a client secret",
       ({ emulator }) => ({
@@ -296,54 +316,60 @@ describe("signing in, each way, then attaching", () => {
       userIdentity.objectId,
       ["arm", "identity", "metadata"],
     ],
-  ])("%s", async ([, way, reason, caller, used], context) => {
-    const w = await world(context);
-    const { inputs, env } = way(w);
+  ])(
+    "%s",
+    scoped(async (context, _, way, reason, caller, used) => {
+      const w = await world(context);
+      const { inputs, env } = way(w);
 
-    const result = await w.run(inputs, env);
+      const result = await w.run(inputs, env);
 
-    expect(errorText(result)).toBe("");
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(reason);
-    expect(armCallers(w.emulator)).toEqual([caller]);
-    expect(services(w.emulator)).toEqual(used);
-    expect(kubeletHasPull(w.emulator)).toBe(true);
-    expect(result.outputs["changed"]).toBe("true");
-  });
+      expect(errorText(result)).toBe("");
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toMatch(reason);
+      expect(armCallers(w.emulator)).toEqual([caller]);
+      expect(services(w.emulator)).toEqual(used);
+      expect(kubeletHasPull(w.emulator)).toBe(true);
+      expect(result.outputs["changed"]).toBe("true");
+    }),
+  );
 
-  it("asks GitHub for the token with the configured audience, and Entra ID checks it", async (context) => {
-    const seed = signInSeed();
-    const w = await world(context, {
-      ...seed,
-      servicePrincipals: (seed.servicePrincipals ?? []).map((principal) =>
-        principal.appId === ids.deployer.appId
-          ? {
-              ...principal,
-              federatedCredentials: [
-                { subject: MAIN_SUBJECT, audiences: ["api://custom-audience"] },
-              ],
-            }
-          : principal,
-      ),
-    });
+  it(
+    "asks GitHub for the token with the configured audience, and Entra ID checks it",
+    scoped(async (context) => {
+      const seed = signInSeed();
+      const w = await world(context, {
+        ...seed,
+        servicePrincipals: (seed.servicePrincipals ?? []).map((principal) =>
+          principal.appId === ids.deployer.appId
+            ? {
+                ...principal,
+                federatedCredentials: [
+                  { subject: MAIN_SUBJECT, audiences: ["api://custom-audience"] },
+                ],
+              }
+            : principal,
+        ),
+      });
 
-    const result = await w.run(
-      {
-        ...cloudInputs(w.emulator),
-        "subscription-id": ids.subscription,
-        "client-id": ids.deployer.appId,
-        "tenant-id": ids.tenant,
-        audience: "api://custom-audience",
-      },
-      oidcEnv(w.emulator),
-    );
+      const result = await w.run(
+        {
+          ...cloudInputs(w.emulator),
+          "subscription-id": ids.subscription,
+          "client-id": ids.deployer.appId,
+          "tenant-id": ids.tenant,
+          audience: "api://custom-audience",
+        },
+        oidcEnv(w.emulator),
+      );
 
-    expect(errorText(result)).toBe("");
-    const tokenRequests = w.emulator.requests.filter((r) => r.service === "github");
-    expect(tokenRequests.map((r) => new URLSearchParams(r.query).get("audience"))).toEqual([
-      "api://custom-audience",
-    ]);
-  });
+      expect(errorText(result)).toBe("");
+      const tokenRequests = w.emulator.requests.filter((r) => r.service === "github");
+      expect(tokenRequests.map((r) => new URLSearchParams(r.query).get("audience"))).toEqual([
+        "api://custom-audience",
+      ]);
+    }),
+  );
 });
 
 // --- the Azure CLI, for real ---
@@ -359,7 +385,7 @@ if (!az) {
   );
 }
 
-describe.skipIf(!az)("signing in with the Azure CLI's session (the real az)", () => {
+(az ? describe : describe.skip)("signing in with the Azure CLI's session (the real az)", () => {
   let w: World;
   let emulator: Emulator;
   let configDir: string;
@@ -462,7 +488,7 @@ describe.skipIf(!az)("signing in with the Azure CLI's session (the real az)", ()
 // --- what to set when it goes wrong ---
 
 describe("misconfigurations say what to set", () => {
-  it.concurrent.for<[string, Way, RegExp[]]>([
+  it.concurrent.each<[string, Way, RegExp[]]>([
     [
       "OIDC without the id-token permission",
       ({ emulator }) => ({
@@ -533,54 +559,60 @@ describe("misconfigurations say what to set", () => {
       ({ emulator }) => ({ inputs: { ...cloudInputs(emulator), "auth-type": "azure-cli" } }),
       [/found no Azure CLI session/, /azure\/login/],
     ],
-  ])("%s", async ([, way, expected], context) => {
-    const w = await world(context);
-    const { inputs, env } = way(w);
+  ])(
+    "%s",
+    scoped(async (context, _, way, expected) => {
+      const w = await world(context);
+      const { inputs, env } = way(w);
 
-    const result = await w.run(inputs, env);
+      const result = await w.run(inputs, env);
 
-    expect(result.exitCode).toBe(1);
-    const error = errorText(result);
-    for (const pattern of expected) expect(error).toMatch(pattern);
-    expect(w.emulator.requests.filter((r) => r.service === "arm")).toEqual([]);
-    expect(result.summary).toContain("failed");
-  });
+      expect(result.exitCode).toBe(1);
+      const error = errorText(result);
+      for (const pattern of expected) expect(error).toMatch(pattern);
+      expect(w.emulator.requests.filter((r) => r.service === "arm")).toEqual([]);
+      expect(result.summary).toContain("failed");
+    }),
+  );
 
-  it("names the subject GitHub presented when no federated credential matches it", async (context) => {
-    const seed = signInSeed();
-    const w = await world(context, {
-      ...seed,
-      github: { repository: REPOSITORY, environment: "production" },
-    });
+  it(
+    "names the subject GitHub presented when no federated credential matches it",
+    scoped(async (context) => {
+      const seed = signInSeed();
+      const w = await world(context, {
+        ...seed,
+        github: { repository: REPOSITORY, environment: "production" },
+      });
 
-    const result = await w.run(
-      {
-        ...cloudInputs(w.emulator),
-        "subscription-id": ids.subscription,
-        "client-id": ids.deployer.appId,
-        "tenant-id": ids.tenant,
-      },
-      oidcEnv(w.emulator),
-    );
+      const result = await w.run(
+        {
+          ...cloudInputs(w.emulator),
+          "subscription-id": ids.subscription,
+          "client-id": ids.deployer.appId,
+          "tenant-id": ids.tenant,
+        },
+        oidcEnv(w.emulator),
+      );
 
-    expect(result.exitCode).toBe(1);
-    const error = errorText(result);
-    expect(error).toContain(`AADSTS700213`);
-    expect(error).toContain(`repo:${REPOSITORY}:environment:production`);
-    expect(error).toContain("repo:OWNER/REPO:environment:NAME");
-  });
+      expect(result.exitCode).toBe(1);
+      const error = errorText(result);
+      expect(error).toContain(`AADSTS700213`);
+      expect(error).toContain(`repo:${REPOSITORY}:environment:production`);
+      expect(error).toContain("repo:OWNER/REPO:environment:NAME");
+    }),
+  );
 });
 
 // --- clouds ---
 
 describe("clouds", () => {
-  it.concurrent.for([
+  it.concurrent.each([
     ["AzureUSGovernment", "login.microsoftonline.us:443"],
     // MSAL's own metadata sends login.chinacloudapi.cn's traffic to its preferred network alias.
     ["AzureChinaCloud", "login.partner.microsoftonline.cn:443"],
   ])(
     "%s: signs in at %s (seen at a proxy that lets nothing out)",
-    async ([environment, host], context) => {
+    scoped(async (context, environment, host) => {
       const w = await world(context);
       const proxy = await startProxy();
       context.onTestFinished(() => proxy.close());
@@ -601,7 +633,7 @@ describe("clouds", () => {
       expect(proxy.refused).toContain(host);
       expect(result.stdout).toContain(`Cloud ${environment}: ARM `);
       expect(w.emulator.requests).toEqual([]);
-    },
+    }),
   );
 });
 
@@ -610,7 +642,7 @@ describe("clouds", () => {
 describe("behind a proxy", () => {
   // Every request of these runs goes through the proxy: the emulator's connections all come from
   // the proxy's own sockets. GitHub's token endpoint is under a name only the proxy resolves.
-  it.concurrent.for<[string, Way, string[]]>([
+  it.concurrent.each<[string, Way, string[]]>([
     [
       "a client secret (metadata, Entra ID, ARM)",
       ({ emulator }) => ({
@@ -653,118 +685,131 @@ describe("behind a proxy", () => {
       }),
       ["127.0.0.1"],
     ],
-  ])("%s", async ([, way, hosts], context) => {
-    const w = await world(context);
-    const proxy: Proxy = await startProxy();
-    context.onTestFinished(() => proxy.close());
-    const { inputs, env } = way(w);
+  ])(
+    "%s",
+    scoped(async (context, _, way, hosts) => {
+      const w = await world(context);
+      const proxy: Proxy = await startProxy();
+      context.onTestFinished(() => proxy.close());
+      const { inputs, env } = way(w);
 
-    const result = await w.run(inputs, { ...env, HTTPS_PROXY: proxy.url });
+      const result = await w.run(inputs, { ...env, HTTPS_PROXY: proxy.url });
 
-    expect(errorText(result)).toBe("");
-    expect(kubeletHasPull(w.emulator)).toBe(true);
-    const port = new URL(w.emulator.url).port;
-    expect(Object.keys(proxy.tunnels()).sort()).toEqual(hosts.map((h) => `${h}:${port}`).sort());
-    expect(w.emulator.connections.length).toBeGreaterThan(0);
-    for (const connection of w.emulator.connections) {
-      expect(proxy.upstreamPorts.has(connection.remotePort)).toBe(true);
-    }
-    expect(proxy.refused).toEqual([]);
-  });
+      expect(errorText(result)).toBe("");
+      expect(kubeletHasPull(w.emulator)).toBe(true);
+      const port = new URL(w.emulator.url).port;
+      expect(Object.keys(proxy.tunnels()).sort()).toEqual(hosts.map((h) => `${h}:${port}`).sort());
+      expect(w.emulator.connections.length).toBeGreaterThan(0);
+      for (const connection of w.emulator.connections) {
+        expect(proxy.upstreamPorts.has(connection.remotePort)).toBe(true);
+      }
+      expect(proxy.refused).toEqual([]);
+    }),
+  );
 
-  it("leaves the hosts in NO_PROXY out", async (context) => {
-    const w = await world(context);
-    const proxy = await startProxy();
-    context.onTestFinished(() => proxy.close());
+  it(
+    "leaves the hosts in NO_PROXY out",
+    scoped(async (context) => {
+      const w = await world(context);
+      const proxy = await startProxy();
+      context.onTestFinished(() => proxy.close());
 
-    const result = await w.run(
-      {
-        ...cloudInputs(w.emulator),
-        "subscription-id": ids.subscription,
-        "client-id": ids.deployer.appId,
-        "tenant-id": ids.tenant,
-      },
-      {
-        ...oidcEnv(w.emulator, w.emulator.github.requestUrlViaProxy),
-        HTTPS_PROXY: proxy.url,
-        NO_PROXY: "127.0.0.1",
-      },
-    );
+      const result = await w.run(
+        {
+          ...cloudInputs(w.emulator),
+          "subscription-id": ids.subscription,
+          "client-id": ids.deployer.appId,
+          "tenant-id": ids.tenant,
+        },
+        {
+          ...oidcEnv(w.emulator, w.emulator.github.requestUrlViaProxy),
+          HTTPS_PROXY: proxy.url,
+          NO_PROXY: "127.0.0.1",
+        },
+      );
 
-    expect(errorText(result)).toBe("");
-    const port = new URL(w.emulator.url).port;
-    expect(proxy.tunnels()).toEqual({ [`${PROXY_ONLY_HOST}:${port}`]: 1 });
-    const proxied = w.emulator.connections.filter((c) => proxy.upstreamPorts.has(c.remotePort));
-    expect(proxied.map((c) => c.servername)).toEqual([PROXY_ONLY_HOST]);
-  });
+      expect(errorText(result)).toBe("");
+      const port = new URL(w.emulator.url).port;
+      expect(proxy.tunnels()).toEqual({ [`${PROXY_ONLY_HOST}:${port}`]: 1 });
+      const proxied = w.emulator.connections.filter((c) => proxy.upstreamPorts.has(c.remotePort));
+      expect(proxied.map((c) => c.servername)).toEqual([PROXY_ONLY_HOST]);
+    }),
+  );
 });
 
 // --- secrets ---
 
 describe("secrets", () => {
-  it("never shows a secret or a token, whichever way it signs in, on success or failure", async (context) => {
-    const w = await world(context);
-    const { emulator } = w;
-    const wrongSecret = "wrong-Secret~DO-NOT-PRINT.5150";
-    const credsSecret = "creds-Secret~DO-NOT-PRINT.8086";
-    const brokenCredsSecret = "broken-creds-Secret~DO-NOT-PRINT.6502";
-    const base = { ...cloudInputs(emulator), "subscription-id": ids.subscription };
-    const sp = { "client-id": ids.deployer.appId, "tenant-id": ids.tenant };
-    const mi = {
-      IDENTITY_ENDPOINT: emulator.managedIdentity.identityEndpoint,
-      IDENTITY_HEADER: emulator.managedIdentity.identityHeader,
-    };
-    const runs: Array<[Record<string, string>, Record<string, string>?]> = [
-      [{ ...base, ...sp, "client-secret": secrets.deployer }],
-      [{ ...base, ...sp, "client-secret": wrongSecret }],
-      [
-        {
-          ...base,
-          // Signs in, then fails on a cluster it cannot attach (access token issued, run failed).
-          "cluster-name": "aks-noidentity",
-          "client-id": ids.reader.appId,
-          "tenant-id": ids.tenant,
-          "client-secret": secrets.reader,
-        },
-      ],
-      [{ creds: credsJson(emulator) }],
-      [{ creds: credsJson(emulator, credsSecret) }],
-      [{ creds: `{"clientId": "${ids.deployer.appId}", "clientSecret": "${brokenCredsSecret}", ` }],
-      [{ ...base, ...sp }, oidcEnv(emulator)],
-      [{ ...base, ...sp, audience: "api://wrong" }, oidcEnv(emulator)],
-      [{ ...base, "auth-type": "managed-identity", "client-id": userIdentity.clientId }, mi],
-      [{ ...base, "auth-type": "managed-identity", "client-id": ids.reader.appId }, mi],
-      [{ ...base, "auth-type": "azure-cli" }],
-    ];
+  it(
+    "never shows a secret or a token, whichever way it signs in, on success or failure",
+    scoped(async (context) => {
+      const w = await world(context);
+      const { emulator } = w;
+      const wrongSecret = "wrong-Secret~DO-NOT-PRINT.5150";
+      const credsSecret = "creds-Secret~DO-NOT-PRINT.8086";
+      const brokenCredsSecret = "broken-creds-Secret~DO-NOT-PRINT.6502";
+      const base = { ...cloudInputs(emulator), "subscription-id": ids.subscription };
+      const sp = { "client-id": ids.deployer.appId, "tenant-id": ids.tenant };
+      const mi = {
+        IDENTITY_ENDPOINT: emulator.managedIdentity.identityEndpoint,
+        IDENTITY_HEADER: emulator.managedIdentity.identityHeader,
+      };
+      const runs: Array<[Record<string, string>, Record<string, string>?]> = [
+        [{ ...base, ...sp, "client-secret": secrets.deployer }],
+        [{ ...base, ...sp, "client-secret": wrongSecret }],
+        [
+          {
+            ...base,
+            // Signs in, then fails on a cluster it cannot attach (access token issued, run failed).
+            "cluster-name": "aks-noidentity",
+            "client-id": ids.reader.appId,
+            "tenant-id": ids.tenant,
+            "client-secret": secrets.reader,
+          },
+        ],
+        [{ creds: credsJson(emulator) }],
+        [{ creds: credsJson(emulator, credsSecret) }],
+        [
+          {
+            creds: `{"clientId": "${ids.deployer.appId}", "clientSecret": "${brokenCredsSecret}", `,
+          },
+        ],
+        [{ ...base, ...sp }, oidcEnv(emulator)],
+        [{ ...base, ...sp, audience: "api://wrong" }, oidcEnv(emulator)],
+        [{ ...base, "auth-type": "managed-identity", "client-id": userIdentity.clientId }, mi],
+        [{ ...base, "auth-type": "managed-identity", "client-id": ids.reader.appId }, mi],
+        [{ ...base, "auth-type": "azure-cli" }],
+      ];
 
-    const results = await Promise.all(runs.map(([inputs, env]) => w.run(inputs, env)));
+      const results = await Promise.all(runs.map(([inputs, env]) => w.run(inputs, env)));
 
-    expect(results.map((r) => r.exitCode)).toEqual([0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1]);
-    const tokens = emulator.issuedTokens();
-    const idTokens = emulator.requests.filter((r) => r.service === "github").length;
-    expect(idTokens).toBeGreaterThanOrEqual(2);
-    // Access tokens: the secret, the reader, creds, OIDC, the managed identity; ID tokens: 2.
-    expect(tokens).toHaveLength(7);
-    const secretValues = [
-      secrets.deployer,
-      secrets.reader,
-      wrongSecret,
-      credsSecret,
-      brokenCredsSecret,
-      emulator.github.requestToken,
-      emulator.managedIdentity.identityHeader,
-      ...tokens,
-    ];
-    for (const result of results) {
-      const shown = [
-        visibleLog(result),
-        result.stderr,
-        JSON.stringify(result.outputs),
-        result.summary,
-      ].join("\n");
-      for (const secret of secretValues) expect(shown).not.toContain(secret);
-      // Nor a part of a token long enough to be one (a JWT's signature, say).
-      for (const token of tokens) expect(shown).not.toContain(token.split(".")[2]);
-    }
-  });
+      expect(results.map((r) => r.exitCode)).toEqual([0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1]);
+      const tokens = emulator.issuedTokens();
+      const idTokens = emulator.requests.filter((r) => r.service === "github").length;
+      expect(idTokens).toBeGreaterThanOrEqual(2);
+      // Access tokens: the secret, the reader, creds, OIDC, the managed identity; ID tokens: 2.
+      expect(tokens).toHaveLength(7);
+      const secretValues = [
+        secrets.deployer,
+        secrets.reader,
+        wrongSecret,
+        credsSecret,
+        brokenCredsSecret,
+        emulator.github.requestToken,
+        emulator.managedIdentity.identityHeader,
+        ...tokens,
+      ];
+      for (const result of results) {
+        const shown = [
+          visibleLog(result),
+          result.stderr,
+          JSON.stringify(result.outputs),
+          result.summary,
+        ].join("\n");
+        for (const secret of secretValues) expect(shown).not.toContain(secret);
+        // Nor a part of a token long enough to be one (a JWT's signature, say).
+        for (const token of tokens) expect(shown).not.toContain(token.split(".")[2]);
+      }
+    }),
+  );
 });

@@ -3,7 +3,7 @@
  * emulator over HTTPS. Nothing here is mocked: the emulator's CA is trusted in-process.
  */
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator/index.ts";
 import { createCredential } from "../../src/auth/credential.ts";
 import { createAzurePorts } from "../../src/azure/clients.ts";

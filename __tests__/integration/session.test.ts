@@ -3,7 +3,7 @@
  * token asked for after sign-in (another scope, a refresh) fails as clearly as sign-in itself.
  */
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator/index.ts";
 import { signIn } from "../../src/auth/session.ts";
 import { ActionError } from "../../src/errors.ts";

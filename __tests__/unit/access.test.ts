@@ -2,7 +2,7 @@
  * Azure RBAC's rule for one operation, as the check applies it: allowed when an action (or data
  * action) pattern matches and no notAction (notDataAction) does, `*` matching anything.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type {
   Permission,
   RoleAssignment,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { assignmentName, uuidV5 } from "../../src/workflows/assignment-name.ts";
 
 const DNS = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";

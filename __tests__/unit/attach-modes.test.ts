@@ -2,7 +2,7 @@
  * Attach beyond the kubelet identity and AcrPull: ABAC registries, service-principal clusters,
  * dry runs and the `role` input, judged by what the in-memory Azure holds afterwards.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { RoleChoice } from "../../src/azure/roles.ts";
 import { ActionError } from "../../src/errors.ts";
 import { assignmentName } from "../../src/workflows/assignment-name.ts";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/azure/ports.ts";
 import { BuiltInRoles } from "../../src/azure/roles.ts";
 import { ActionError } from "../../src/errors.ts";

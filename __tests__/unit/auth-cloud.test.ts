@@ -2,7 +2,7 @@
  * Which cloud: the named clouds' table, `environment` and the endpoints that select or override
  * it, and a custom cloud from its ARM metadata.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import {
   armScope,
   cloudFromMetadata,

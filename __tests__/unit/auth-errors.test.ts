@@ -2,7 +2,7 @@
  * What a failed sign-in tells the user to set, per Entra ID error code and per way of signing
  * in; and how GitHub's ID tokens are reused (within one sign-in) and masked.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { NamedClouds } from "../../src/auth/cloud.ts";
 import { freshIdTokens } from "../../src/auth/credential.ts";
 import { toSignInError } from "../../src/auth/errors.ts";

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { NamedClouds } from "../../src/auth/cloud.ts";
 import { credsSecret, parseCreds } from "../../src/auth/creds.ts";
 import { SignInInputs, type RawSignInInputs } from "../../src/auth/inputs.ts";

@@ -2,7 +2,7 @@
  * `mode: check` over the in-memory Azure: whether the cluster's pull identity can pull, judged
  * from the role assignments that apply to the registry, and why not when it cannot.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { check } from "../../src/workflows/check.ts";
 import type { CheckRequest } from "../../src/workflows/check.ts";
 import {

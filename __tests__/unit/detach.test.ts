@@ -2,7 +2,7 @@
  * `mode: detach` over the in-memory Azure, judged by the assignments left in it: exactly the pull
  * identity's pull-role assignments at the registry go, everything else stays.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { RoleAssignment } from "../../src/azure/ports.ts";
 import type { RoleChoice } from "../../src/azure/roles.ts";
 import { detach, type DetachRequest } from "../../src/workflows/detach.ts";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { toActionError, type FailureContext } from "../../src/azure/errors.ts";
 import { ActionError, describeFailure, quote } from "../../src/errors.ts";
 

@@ -6,7 +6,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as core from "@actions/core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest,
+} from "@jest/globals";
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/azure/ports.ts";
 import { BuiltInRoles } from "../../src/azure/roles.ts";
 import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
@@ -47,11 +56,11 @@ beforeEach(() => {
   // @actions/core settles the summary's path on its first write, so every test uses this file.
   process.env["GITHUB_STEP_SUMMARY"] = summaryFile;
   core.summary.emptyBuffer();
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+  jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  jest.restoreAllMocks();
   for (const key of Object.keys(process.env)) {
     if (!(key in savedEnv)) delete process.env[key];
   }

@@ -8,7 +8,7 @@ import {
   RestError,
   type PipelineResponse,
 } from "@azure/core-rest-pipeline";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import {
   backoffMs,
   reliabilityPolicy,

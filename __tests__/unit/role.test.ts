@@ -2,7 +2,7 @@
  * The `role` input resolved against a registry: `auto` by the registry's permission mode, a GUID
  * read from ARM, a name looked up among the roles assignable at the registry.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { Registry } from "../../src/azure/ports.ts";
 import { BuiltInRoles, type RoleChoice } from "../../src/azure/roles.ts";
 import { ActionError } from "../../src/errors.ts";

@@ -3,7 +3,7 @@
  * `core.getInput` reads), stdout captured (mask and debug commands), and nothing from the
  * machine's own environment that could choose another way to sign in.
  */
-import { afterEach, beforeEach, vi } from "vitest";
+import { afterEach, beforeEach, jest } from "@jest/globals";
 
 export type Inputs = Record<string, string | undefined>;
 
@@ -36,13 +36,13 @@ export function useRunnerEnv(): RunnerEnv {
     }
     process.env["AZURE_CONFIG_DIR"] = "/nonexistent/azure-config";
     written = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
     });
   });
   afterEach(() => {
-    vi.restoreAllMocks();
+    jest.restoreAllMocks();
     for (const key of Object.keys(process.env)) {
       if (!(key in savedEnv)) delete process.env[key];
     }

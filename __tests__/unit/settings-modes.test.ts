@@ -2,7 +2,7 @@
  * The mode, dry-run, role and fail-on-missing inputs through the real `core.getInput`: each test
  * sets `INPUT_*` variables as the runner would, next to valid sign-in inputs.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { useRunnerEnv, type Inputs } from "./runner-env.ts";
 import { ActionError } from "../../src/errors.ts";
 import { readSettings, type Settings } from "../../src/settings.ts";

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ClientSecretCredential } from "@azure/identity";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import {
   DEMO_SEED_PATH,
   loadSeed,
@@ -18,7 +18,7 @@ import {
   type Emulator,
   type EmulatorOptions,
   type Seed,
-} from "../emulator/index.ts";
+} from "../../emulator/index.ts";
 
 const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const systemCAs = getCACertificates("default");

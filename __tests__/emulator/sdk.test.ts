@@ -9,7 +9,7 @@ import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { ClientSecretCredential } from "@azure/identity";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import {
   DEMO_SEED_PATH,
   loadSeed,
@@ -18,7 +18,7 @@ import {
   startEmulator,
   type Emulator,
   type Seed,
-} from "../emulator/index.ts";
+} from "../../emulator/index.ts";
 
 const ROLE = {
   AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",

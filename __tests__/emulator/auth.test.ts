@@ -7,9 +7,9 @@ import { createPublicKey, createSign, generateKeyPairSync, verify } from "node:c
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { ClientAssertionCredential, ManagedIdentityCredential } from "@azure/identity";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, startProxy, type Emulator, type Seed } from "../emulator/index.ts";
-import { ids, testSeed } from "./fixtures.ts";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { startEmulator, startProxy, type Emulator, type Seed } from "../../emulator/index.ts";
+import { ids, testSeed } from "../fixtures.ts";
 
 const SUBJECT = "repo:octo-org/app:ref:refs/heads/main";
 const identity = {
