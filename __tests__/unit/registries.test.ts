@@ -3,7 +3,7 @@
  * registry handled even when one fails, registries found wherever the caller can see them,
  * registries created when asked, and clusters still being created waited for.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import type { AzurePorts, RegistryRef } from "../../src/azure/ports.ts";
 import { suffixedRegistryName } from "../../src/domain/registry-name.ts";
 import { attachRegistries, type AttachRegistriesRequest } from "../../src/workflows/attach.ts";

@@ -2,7 +2,7 @@
  * The registry inputs: lists of names, login servers and ids; the registry SKU; what
  * `create-registry` may be combined with. Pure parsers, and the default registry names.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import {
   defaultRegistryName,
   isRegistryName,
