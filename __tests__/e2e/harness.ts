@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator/index.ts";
+import type { Seed } from "../../emulator/seed.ts";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
 import { ids, names, secrets, testSeed } from "../fixtures.ts";
 
@@ -19,11 +20,14 @@ export interface Harness {
   armWrites(): string[];
 }
 
-/** Registers the hooks that give each test of the file a fresh emulator. */
-export function useEmulator(): Harness {
+/**
+ * Registers the hooks that give each test of the file a fresh emulator, on the fixtures' world
+ * or on the seed `seed` makes.
+ */
+export function useEmulator(seed: () => Seed = testSeed): Harness {
   let emulator: Emulator | undefined;
   beforeEach(async () => {
-    emulator = await startEmulator({ seed: testSeed() });
+    emulator = await startEmulator({ seed: seed() });
   });
   afterEach(async () => {
     await emulator?.close();

@@ -15,8 +15,13 @@ export interface WaitOptions extends CallOptions {
   readonly log: { info(message: string): void };
 }
 
-/** How long to wait between reads of a cluster still being provisioned, when ARM does not say. */
-export const CLUSTER_POLL_MS = 10_000;
+/**
+ * How long to wait before the next read of a cluster still being provisioned, when ARM does not
+ * say (its resource GETs never send Retry-After): half a second, doubling to 15 s.
+ */
+export function clusterPollMs(attempt: number): number {
+  return Math.min(15_000, 500 * 2 ** attempt);
+}
 
 const IN_PROGRESS = new Set(["creating", "updating"]);
 const FAILED = new Set(["failed", "canceled"]);
@@ -50,7 +55,7 @@ export async function readReadyCluster(
   ports: Pick<AzurePorts, "clusters">,
   options: WaitOptions,
 ): Promise<Cluster> {
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const cluster = await ports.clusters.getCluster(resourceGroup, name, options);
     const state = cluster.provisioningState;
     if (state !== undefined && FAILED.has(state.toLowerCase())) {
@@ -66,7 +71,7 @@ export async function readReadyCluster(
       );
     }
     if (!stillProvisioning(cluster)) return cluster;
-    const wait = cluster.retryAfterMs ?? CLUSTER_POLL_MS;
+    const wait = cluster.retryAfterMs ?? clusterPollMs(attempt);
     const left = options.deadline - options.clock.now();
     if (wait >= left) {
       throw new ActionError(
@@ -83,7 +88,7 @@ export async function readReadyCluster(
     options.log.info(
       `Cluster '${name}' is ${state}` +
         (hasPullIdentity(cluster) ? "" : " (no kubelet identity yet)") +
-        `: reading it again in ${Math.round(wait / 1000)} s.`,
+        `: reading it again in ${(wait / 1000).toFixed(1)} s.`,
     );
     await options.clock.sleep(wait, options.signal);
   }
