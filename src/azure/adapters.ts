@@ -332,14 +332,13 @@ export function createRegistryPort(clients: RegistryClients): RegistryPort {
     async createRegistry(spec, { signal }) {
       const id = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${spec.name}`;
       try {
-        const created = await clients
-          .registriesFor(spec.subscriptionId)
-          .create(
-            spec.resourceGroup,
-            spec.name,
-            { location: spec.location, sku: { name: spec.sku } },
-            { abortSignal: signal },
-          );
+        const created = await clients.registriesFor(spec.subscriptionId).create(
+          spec.resourceGroup,
+          spec.name,
+          { location: spec.location, sku: { name: spec.sku } },
+          // ACR's Retry-After rules when it sends one; this only when it does not.
+          { abortSignal: signal, updateIntervalInMs: 1_000 },
+        );
         return toRegistry(created);
       } catch (error) {
         throw toActionError(error, {
