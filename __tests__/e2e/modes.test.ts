@@ -145,6 +145,10 @@ describe("mode: check", () => {
       expect(result.exitCode).toBe(1);
       expect(result.outputs["has-pull-access"]).toBe("false");
       expect(result.summary).toMatch(reason);
+      // The reason once in the summary, and in the reasons output.
+      expect(result.summary.split(new RegExp(reason.source, "g"))).toHaveLength(2);
+      expect(result.summary).not.toContain("AKS ← ACR: failed");
+      expect(JSON.parse(result.outputs["reasons"]!).join("\n")).toMatch(reason);
       expect(errorText(result)).toMatch(reason);
       expect(errorText(result)).toContain("fail-on-missing");
       expect(armWrites()).toEqual([]);
@@ -157,6 +161,27 @@ describe("mode: check", () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs["has-pull-access"]).toBe("false");
     expect(warningText(result)).toContain("cannot pull");
+  });
+
+  it("says that dry-run is not needed with check, and checks", async () => {
+    grant(scopes.registry, definition(ACR_PULL));
+
+    const result = await run({ mode: "check", "dry-run": "true" });
+
+    expect(result.exitCode).toBe(0);
+    expect(warningText(result)).toContain(
+      "Input 'dry-run' is not needed with 'mode: check': check never writes.",
+    );
+    expect(result.outputs["has-pull-access"]).toBe("true");
+  });
+
+  it("warns on attach, as check does, about what breaks pulls although RBAC is right", async () => {
+    const result = await run({ "acr-name": names.farRegistry });
+
+    expect(result.exitCode).toBe(0);
+    expect(warningText(result)).toContain("public network access disabled");
+    expect(warningText(result)).toMatch(/westeurope.*eastus/);
+    expect(result.summary).toContain("public network access disabled");
   });
 
   it("warns about what breaks pulls although RBAC is right", async () => {
