@@ -1,6 +1,75 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/**
+ * The layers (DESIGN.md) and what each may import: one row per layer, read as "files of this
+ * layer may import these layers and packages". Imports within a layer, Node's built-ins and
+ * `errors.ts`/`names.ts` (every layer's) are always allowed; anything else listed in TARGETS
+ * is refused. Each file belongs to exactly one layer, so no block overrides another.
+ */
+export const LAYERS = {
+  index: { files: ["src/index.ts"], may: ["main"] },
+  main: {
+    files: ["src/main.ts"],
+    may: ["settings", "auth", "domain", "azure", "workflows", "report", "@actions/*"],
+  },
+  settings: { files: ["src/settings.ts"], may: ["auth", "domain", "@actions/*"] },
+  report: { files: ["src/report.ts"], may: ["domain", "workflows", "@actions/*"] },
+  auth: { files: ["src/auth/**"], may: ["domain", "@azure/*"] },
+  azure: { files: ["src/azure/**"], may: ["domain", "@azure/*"] },
+  workflows: { files: ["src/workflows/**"], may: ["domain"] },
+  domain: { files: ["src/domain/**"], may: [] },
+  shared: { files: ["src/errors.ts", "src/names.ts"], may: [] },
+  emulator: { files: ["emulator/**"], may: [] },
+};
+
+/**
+ * How an import of each target is recognized, by its specifier. The action's own modules are
+ * as seen from inside src/; `src` is the action as a whole, as seen from outside it.
+ */
+const relative = (path) => `^\\.{1,2}/(.*/)?${path}`;
+export const TARGETS = {
+  index: relative("index(\\.ts)?$"),
+  main: relative("main(\\.ts)?$"),
+  settings: relative("settings(\\.ts)?$"),
+  report: relative("report(\\.ts)?$"),
+  auth: relative("auth/"),
+  domain: relative("domain/"),
+  azure: relative("azure/"),
+  workflows: relative("workflows/"),
+  src: relative("src/"),
+  "@actions/*": "^@actions/",
+  "@azure/*": "^@azure/",
+};
+
+const PACKAGES = ["@actions/*", "@azure/*"];
+const OUTSIDE_SRC_TARGETS = ["src"];
+const inSrc = (files) => files.every((glob) => glob.startsWith("src/"));
+
+/** One `no-restricted-imports` block per layer: every target it may not import. */
+function layerBlocks() {
+  return Object.entries(LAYERS).map(([layer, { files, may }]) => ({
+    files,
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: Object.entries(TARGETS)
+            .filter(([target]) => target !== layer && !may.includes(target))
+            .filter(
+              ([target]) =>
+                PACKAGES.includes(target) || inSrc(files) !== OUTSIDE_SRC_TARGETS.includes(target),
+            )
+            .map(([target, regex]) => ({
+              regex,
+              message: `The ${layer} layer may not import ${target} (eslint.config.js, LAYERS).`,
+            })),
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/"] },
   js.configs.recommended,
@@ -11,25 +80,21 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  // The action's own code is also linted with type information, at the strictest level.
+  ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: ["src/**/*.ts"] })),
   {
-    // Layering (DESIGN.md): workflows are pure logic over ports; only settings, report and main
-    // touch the runner; the emulator stands in for Azure and shares nothing with the action.
-    files: ["src/workflows/**", "src/azure/**", "src/auth/**"],
+    files: ["src/**/*.ts"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
-      "no-restricted-imports": [
+      // Numbers and booleans read well in messages (`${count} inputs`, `dry-run: ${dryRun}`);
+      // undefined, objects and the like still may not slip into one.
+      "@typescript-eslint/restrict-template-expressions": [
         "error",
-        { patterns: ["@actions/*", "../settings*", "../main*", "../report*"] },
+        { allowNumber: true, allowBoolean: true },
       ],
     },
   },
-  {
-    files: ["src/workflows/**"],
-    rules: { "no-restricted-imports": ["error", { patterns: ["@azure/*", "@actions/*"] }] },
-  },
-  {
-    files: ["emulator/**"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: ["**/src/**", "@azure/*", "@actions/*"] }],
-    },
-  },
+  ...layerBlocks(),
 );

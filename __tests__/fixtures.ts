@@ -57,9 +57,13 @@ export const scopes = {
   farRegistry: `/subscriptions/${ids.subscription}/resourceGroups/${names.registryGroup}/providers/Microsoft.ContainerRegistry/registries/${names.farRegistry}`,
 } as const;
 
+// Built-in role definition GUIDs: the same in every cloud and tenant.
 export const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 export const ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec";
 export const REPOSITORY_READER = "b93aa761-3e63-49ed-ac28-beffa264f7ac";
+export const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+export const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+export const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 
 export function testSeed(): Seed {
   return {

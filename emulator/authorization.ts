@@ -126,7 +126,18 @@ function putRoleAssignment(
       existing.principalId === properties.principalId &&
       existing.condition === properties.condition;
     if (!unchanged) throw armErrors.roleAssignmentUpdateNotPermitted();
-    return jsonResponse(200, roleAssignmentBody(existing));
+    // The description may change; createdOn stays. 200 or 201: ARM documents both.
+    const described =
+      properties.description !== null && properties.description !== existing.description
+        ? {
+            ...existing,
+            description: properties.description,
+            updatedOn: state.now().toISOString(),
+            updatedBy: call.caller,
+          }
+        : existing;
+    if (described !== existing) state.saveRoleAssignment(described);
+    return jsonResponse(state.existingAssignmentPutStatus, roleAssignmentBody(described));
   }
   const duplicate = state.findDuplicate(scope, properties.definition.id, properties.principalId);
   if (duplicate) throw armErrors.roleAssignmentExists(duplicate.name);

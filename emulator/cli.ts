@@ -1,34 +1,98 @@
 import { appendFile, writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import {
+  CALLER_RIGHTS,
   DEMO_SEED_PATH,
   runInputs,
+  type CallerRights,
   startEmulator,
   type Emulator,
   type RequestLogEntry,
 } from "./index.ts";
 
 /**
- * `npm run emulator [-- --seed <file>] [--port <n>] [--quiet] [--github-step <ready-file>]`:
+ * The command line, one entry per flag: what `parseArgs` reads and what `--help` prints.
+ * `value` names the flag's argument; flags without one are switches.
+ */
+const FLAGS = {
+  seed: {
+    type: "string",
+    value: "<file>",
+    help: "the seed JSON to start from (default: the demo seed)",
+  },
+  port: { type: "string", value: "<n>", help: "the port on 127.0.0.1 (default: 0, any free port)" },
+  rights: {
+    type: "string",
+    value: "<r>",
+    help: "the signing-in caller's rights: seeded (default) | reader (Reader on the subscription) | none",
+  },
+  quiet: { type: "boolean", help: "do not log each request" },
+  "github-step": {
+    type: "string",
+    value: "<ready-file>",
+    help: "in a workflow step: write the run's inputs to GITHUB_OUTPUT, the CA to GITHUB_ENV, then this file",
+  },
+  help: { type: "boolean", short: "h", help: "print this help and exit" },
+} as const satisfies Record<
+  string,
+  { type: "string" | "boolean"; help: string; short?: string; value?: string }
+>;
+
+function parseCommandLine<T extends ParseArgsOptionsConfig>(options: T) {
+  try {
+    return parseArgs({ options });
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (npm run emulator -- --help lists the flags)`, {
+      cause: error,
+    });
+  }
+}
+
+function helpText(): string {
+  const lines = Object.entries(FLAGS).map(([name, flag]) => {
+    const short = "short" in flag ? `-${flag.short}, ` : "";
+    const value = "value" in flag ? ` ${flag.value}` : "";
+    return `  ${`${short}--${name}${value}`.padEnd(28)}${flag.help}`;
+  });
+  return [
+    "Usage: npm run emulator -- [flags]",
+    "",
+    "Starts the Azure emulator (ARM, Entra ID, Graph) on 127.0.0.1 and prints the commands that",
+    "run the bundled action against it. Ctrl-C stops it.",
+    "",
+    ...lines,
+  ].join("\n");
+}
+
+/**
+ * `npm run emulator [-- --seed <file>] [--port <n>] [--rights <r>] [--quiet] [--github-step <ready-file>]`:
  * starts the emulator in the foreground and prints how to point a run of the action at it.
  * Ctrl-C stops it.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seed: { type: "string", default: DEMO_SEED_PATH },
-      port: { type: "string", default: "0" },
-      quiet: { type: "boolean", default: false },
-      "github-step": { type: "string" },
-    },
-  });
-  const port = Number(values.port);
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, flag]) => [
+      name,
+      { type: flag.type, ...("short" in flag && { short: flag.short }) },
+    ]),
+  ) as { [K in keyof typeof FLAGS]: { type: (typeof FLAGS)[K]["type"] } };
+  const { values } = parseCommandLine(options);
+  if (values.help) {
+    console.log(helpText());
+    return;
+  }
+  const port = Number(values.port ?? "0");
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be a port number (0 for any free port), got "${values.port}"`);
   }
+  const rights = values.rights ?? "seeded";
+  if (!(CALLER_RIGHTS as readonly string[]).includes(rights)) {
+    throw new Error(`--rights must be one of ${CALLER_RIGHTS.join(", ")}, got "${rights}"`);
+  }
   const starting = startEmulator({
-    seed: values.seed,
+    seed: values.seed ?? DEMO_SEED_PATH,
     port,
+    callerRights: rights as CallerRights,
     onRequest: values.quiet ? undefined : printRequest,
   });
   // Handlers before the first output: a signal sent on seeing it must not find the default
@@ -100,7 +164,13 @@ function usage(url: string, caCertPath: string, inputs?: Record<string, string>)
     "Run the action against it, from the repository root:",
     "",
     `export NODE_EXTRA_CA_CERTS=${shellQuote(caCertPath)}`,
+    // A runner's step files: the outputs and the job summary land there, shown after the run.
+    "run_files=$(mktemp -d)",
+    'export GITHUB_OUTPUT="$run_files/output" GITHUB_STEP_SUMMARY="$run_files/summary.md"',
+    'touch "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"',
     `env \\\n  ${assignments.join(" \\\n  ")} \\\n  node dist/index.js`,
+    'echo "--- outputs ($GITHUB_OUTPUT):"; cat "$GITHUB_OUTPUT"',
+    'echo "--- job summary ($GITHUB_STEP_SUMMARY):"; cat "$GITHUB_STEP_SUMMARY"',
     ...footer,
   ].join("\n");
 }

@@ -1,3 +1,5 @@
+import type { EmulatorRequest } from "./exchange.ts";
+
 /**
  * A misbehaviour to play on the next matching request(s): an error status instead of the real
  * answer, latency, a dropped connection, or a state change slipped in just before the request
@@ -23,8 +25,16 @@ export interface Fault {
   readonly delayMs?: number;
   /** Destroy the connection instead of answering (after `delayMs`, if any). */
   readonly reset?: boolean;
-  /** Run first, then handle the request normally (unless `status` or `reset` is also set). */
-  readonly before?: () => void;
+  /**
+   * Run first, with the request (its decoded path segments and body), then handle the request
+   * normally (unless `status` or `reset` is also set): a concurrent writer or deleter.
+   */
+  readonly before?: (request: EmulatorRequest) => void;
+  /**
+   * Handle the request for real (its write is applied), then drop the connection instead of
+   * sending the answer: the client cannot tell whether its write happened.
+   */
+  readonly resetAfterApplying?: boolean;
 }
 
 interface ArmedFault {

@@ -13,7 +13,10 @@ import {
   type FaultOptions,
 } from "./fault-controls.ts";
 import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
+import { withCallerRights, type CallerRights } from "./caller-rights.ts";
+import { HostileAnswerSet, type HostileAnswers } from "./hostile.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
+import { raceControls, type RaceControls } from "./races.ts";
 import { loadSeed, validateSeed, type Seed } from "./seed.ts";
 import { createEmulatorServer, type RequestLogEntry } from "./server.ts";
 import {
@@ -32,6 +35,18 @@ export type { Seed } from "./seed.ts";
 export type { RoleAssignmentInput } from "./state.ts";
 export { loadSeed } from "./seed.ts";
 export { startProxy, type Proxy } from "./proxy.ts";
+export type { SeedRoleAssignment } from "./seed.ts";
+export {
+  everyField,
+  headerSafe,
+  HOSTILE,
+  HOSTILE_ALL,
+  type AnswerContext,
+  type HostileAnswers,
+  type HostileValue,
+} from "./hostile.ts";
+export type { ConcurrentCreate, RaceControls } from "./races.ts";
+export { CALLER_RIGHTS, withCallerRights, type CallerRights } from "./caller-rights.ts";
 
 /**
  * A host name the emulator's certificate covers but no resolver knows: only a proxy (proxy.ts)
@@ -53,6 +68,10 @@ export interface EmulatorOptions extends FaultOptions {
   readonly pageSize?: number;
   /** Called as each request is answered (the CLI prints them). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /** Hostile answers armed from the start (see `Emulator.hostile`). */
+  readonly hostile?: HostileAnswers;
+  /** Replaces the signing-in caller's role assignments: `reader` or `none` (caller-rights.ts). */
+  readonly callerRights?: CallerRights;
 }
 
 /** A role assignment as tests read it back. */
@@ -65,10 +84,19 @@ export interface RoleAssignmentView {
   readonly roleName: string;
   readonly principalId: string;
   readonly principalType: string;
+  readonly description: string | null;
+  /** ISO 8601, as ARM returns them. */
+  readonly createdOn: string;
+  readonly updatedOn: string;
+  /** The creator's object id; null for the seed's and `addRoleAssignment`'s. */
+  readonly createdBy: string | null;
 }
 
-/** Also has the fault controls of fault-controls.ts (`setListDelay`, `failNextRegistryCreate`...). */
-export interface Emulator extends FaultControls {
+/**
+ * Also has the fault controls of fault-controls.ts (`setListDelay`, `failNextRegistryCreate`...)
+ * and the races of races.ts (`deleteConcurrently`, `createConcurrently`, `dropAfterWrite`...).
+ */
+export interface Emulator extends FaultControls, RaceControls {
   /** `https://127.0.0.1:<port>`: the ARM endpoint, the authority host, and Graph. */
   readonly url: string;
   /** The CA that signed the server's certificate; trust it to talk to the emulator. */
@@ -91,6 +119,13 @@ export interface Emulator extends FaultControls {
   addRoleAssignment(assignment: RoleAssignmentInput): RoleAssignmentView;
   /** Arms a fault for the next matching request(s). */
   inject(fault: Fault): void;
+  /**
+   * Arms hostile answers (hostile.ts): ARM and Graph answers, and issued tokens, carry these
+   * values instead of the real ones until `clearHostile()` or `clearFaults()`. Adds to what is
+   * armed.
+   */
+  hostile(answers: HostileAnswers): void;
+  clearHostile(): void;
   clearFaults(): void;
   clearRequests(): void;
   close(): Promise<void>;
@@ -128,12 +163,16 @@ export interface ManagedIdentityEndpoints {
 const DEFAULT_PAGE_SIZE = 100;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const seed = await resolveSeed(options.seed);
+  const resolved = await resolveSeed(options.seed);
+  const seed = options.callerRights ? withCallerRights(resolved, options.callerRights) : resolved;
   const state = new EmulatorState(withManagedIdentitiesAsPrincipals(seed));
   const identities = new Identities(seed);
   const certificates = createServerCertificates(["localhost", PROXY_ONLY_HOST]);
   const faults = new FaultQueue();
   applyFaultOptions(state, options);
+  const hostile = new HostileAnswerSet();
+  if (options.hostile) hostile.add(options.hostile);
+  faults.onClear(() => hostile.clear());
   const log: RequestLogEntry[] = [];
   // The base URL is known once the port is; handlers read the context per request.
   const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {
@@ -148,9 +187,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     context,
     identities,
     faults,
+    hostile,
     log,
     onRequest: options.onRequest,
   });
+  context.tokens.shownClaims = (claims) => hostile.claims(claims);
   const connections: ConnectionLogEntry[] = [];
   server.on("secureConnection", (socket: TLSSocket) => {
     connections.push({
@@ -195,6 +236,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     ...faultControls(state, faults),
+    ...raceControls(state, faults),
+    hostile: (answers) => hostile.add(answers),
+    clearHostile: () => hostile.clear(),
     clearRequests: () => {
       log.length = 0;
       connections.length = 0;
@@ -226,6 +270,10 @@ function view(state: EmulatorState, assignment: RoleAssignment): RoleAssignmentV
     roleName: state.roleDefinition(assignment.roleDefinitionGuid)?.roleName ?? "",
     principalId: assignment.principalId,
     principalType: assignment.principalType,
+    description: assignment.description,
+    createdOn: assignment.createdOn,
+    updatedOn: assignment.updatedOn,
+    createdBy: assignment.createdBy,
   };
 }
 

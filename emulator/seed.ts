@@ -145,6 +145,12 @@ export interface SeedRoleAssignment {
   readonly principalType?: PrincipalType;
   /** The assignment's GUID; random if omitted. */
   readonly name?: string;
+  /** Free text ARM stores and returns with the assignment. */
+  readonly description?: string;
+  /** When it was made, ISO 8601 (`2024-05-01T08:00:00Z`); the emulator's start if omitted. */
+  readonly createdOn?: string;
+  /** The object id of who made it (a GUID); `null` in answers if omitted. */
+  readonly createdBy?: string;
 }
 
 export type PrincipalType = "User" | "Group" | "ServicePrincipal" | "ForeignGroup" | "Device";
@@ -237,6 +243,14 @@ export function validateSeed(value: unknown): Seed {
       throw new Error(`roleAssignments[${i}] needs roleName or roleDefinitionId`);
     }
     if (assignment.name !== undefined) requireGuid(assignment.name, `roleAssignments[${i}].name`);
+    if (assignment.createdBy !== undefined) {
+      requireGuid(assignment.createdBy, `roleAssignments[${i}].createdBy`);
+    }
+    if (assignment.createdOn !== undefined && Number.isNaN(Date.parse(assignment.createdOn))) {
+      throw new Error(
+        `roleAssignments[${i}].createdOn must be an ISO 8601 date, got ${JSON.stringify(assignment.createdOn)}`,
+      );
+    }
   });
   (seed.servicePrincipals ?? []).forEach((principal, i) => {
     (principal.federatedCredentials ?? []).forEach((credential, j) => {

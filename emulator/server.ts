@@ -8,6 +8,7 @@ import type { EmulatorRequest, EmulatorResponse, ServiceName } from "./exchange.
 import { defaultFaultBody, type Fault, type FaultQueue } from "./faults.ts";
 import { isGitHubPath } from "./github-oidc.ts";
 import { handleGraph, isGraphPath } from "./graph.ts";
+import type { HostileAnswerSet } from "./hostile.ts";
 import type { Identities } from "./identities.ts";
 import { handleLogin, isLoginPath } from "./login.ts";
 import { handleManagedIdentity, isManagedIdentityPath } from "./managed-identity.ts";
@@ -39,6 +40,8 @@ export interface ServerOptions {
   /** Federated credentials, managed identities and the GitHub issuer. */
   readonly identities: Identities;
   readonly faults: FaultQueue;
+  /** Rewrites ARM and Graph answers into hostile ones when armed (hostile.ts). */
+  readonly hostile?: HostileAnswerSet;
   readonly log: RequestLogEntry[];
   readonly onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -76,7 +79,7 @@ async function serve(incoming: IncomingMessage, outgoing: ServerResponse, option
   if (fault) {
     entry.faulted = true;
     entry.callerObjectId = options.context.tokens.callerOf(incoming.headers.authorization);
-    response = await playFault(fault, outgoing);
+    response = await playFault(fault, request, outgoing);
     if (outgoing.destroyed) {
       finish(entry, started, options);
       return;
@@ -86,6 +89,14 @@ async function serve(incoming: IncomingMessage, outgoing: ServerResponse, option
     handleOrExplain(service, request, { ...options.context, identities: options.identities }),
     fault,
   );
+  if (fault?.resetAfterApplying) {
+    // The request was handled (a write is applied); the client never hears of it.
+    entry.callerObjectId = response.callerObjectId ?? entry.callerObjectId;
+    dropConnection(outgoing);
+    finish(entry, started, options);
+    return;
+  }
+  response = hostileAnswer(options.hostile, service, request, response);
   entry.status = response.status;
   entry.callerObjectId = response.callerObjectId ?? entry.callerObjectId;
   writeResponse(outgoing, response);
@@ -163,8 +174,8 @@ function serviceOf(segments: readonly string[]): ServiceName {
  * Plays a fault's effects in order: state change, delay, then either a dropped connection, a
  * canned answer, or nothing (the caller handles the request for real).
  */
-async function playFault(fault: Fault, outgoing: ServerResponse) {
-  fault.before?.();
+async function playFault(fault: Fault, request: EmulatorRequest, outgoing: ServerResponse) {
+  fault.before?.(request);
   if (fault.delayMs) await sleep(fault.delayMs);
   if (fault.reset) {
     outgoing.socket?.resetAndDestroy?.();
@@ -177,6 +188,33 @@ async function playFault(fault: Fault, outgoing: ServerResponse) {
     headers: fault.headers,
     body: fault.body ?? (fault.status >= 400 ? defaultFaultBody(fault.status) : undefined),
   };
+}
+
+/** Ends the connection with no answer: a reset where the socket can send one, else a close. */
+function dropConnection(outgoing: ServerResponse): void {
+  const socket = outgoing.socket;
+  try {
+    socket?.resetAndDestroy();
+  } catch {
+    // A TLS socket cannot send a TCP reset (ERR_INVALID_HANDLE_TYPE): closing it drops the
+    // connection all the same, and the client sees it end without an answer.
+  }
+  socket?.destroy();
+  outgoing.destroy();
+}
+
+function hostileAnswer(
+  hostile: HostileAnswerSet | undefined,
+  service: ServiceName,
+  request: EmulatorRequest,
+  response: EmulatorResponse,
+): EmulatorResponse {
+  if (!hostile) return response;
+  try {
+    return hostile.rewrite(service, request, response);
+  } catch (error) {
+    return internalError(error);
+  }
 }
 
 function withFaultHeaders(response: EmulatorResponse, fault: Fault | undefined): EmulatorResponse {

@@ -83,6 +83,12 @@ export interface RoleAssignmentInput {
   readonly principalId: string;
   readonly principalType?: PrincipalType;
   readonly name?: string;
+  /** Stored and returned as ARM does; none if omitted. */
+  readonly description?: string;
+  /** When it was made (ISO 8601 or a Date); the emulator's clock now if omitted. */
+  readonly createdOn?: string | Date;
+  /** The object id of whoever made it; the caller (none for a seed) if omitted. */
+  readonly createdBy?: string;
 }
 
 interface DeletedAssignment {
@@ -103,6 +109,11 @@ export class EmulatorState {
   #now: () => Date;
   /** Long-running operations (registry creation) and how they play out. */
   readonly operations = new AsyncOperations();
+  /**
+   * What a role assignment PUT answers when the same assignment already exists under its name:
+   * 200, or 201 (ARM's spec documents both for the PUT; races.ts).
+   */
+  existingAssignmentPutStatus: 200 | 201 = 200;
   /**
    * Eventual consistency: how long a role assignment created or deleted after start takes to
    * show in (or leave) role assignment lists. GET by name and PUT see the change at once.
@@ -363,7 +374,11 @@ export class EmulatorState {
         `${definition.roleName} is already assigned to ${input.principalId} at ${scope} (${duplicate.name})`,
       );
     }
-    const now = this.#now().toISOString();
+    const createdOn = new Date(input.createdOn ?? this.#now());
+    if (Number.isNaN(createdOn.getTime())) {
+      throw new Error(`Role assignment createdOn must be a date, got "${String(input.createdOn)}"`);
+    }
+    const creator = input.createdBy?.toLowerCase() ?? createdBy;
     const assignment: RoleAssignment = {
       name,
       scope,
@@ -373,11 +388,11 @@ export class EmulatorState {
         input.principalType ?? this.principal(input.principalId)?.principalType ?? "User",
       condition: null,
       conditionVersion: null,
-      description: null,
-      createdOn: now,
-      updatedOn: now,
-      createdBy,
-      updatedBy: createdBy,
+      description: input.description ?? null,
+      createdOn: createdOn.toISOString(),
+      updatedOn: createdOn.toISOString(),
+      createdBy: creator,
+      updatedBy: creator,
     };
     this.saveRoleAssignment(assignment);
     return assignment;

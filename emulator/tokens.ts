@@ -40,6 +40,13 @@ export interface TokenRequest {
 export class TokenAuthority {
   /** Every token signed, for tests that check none of them leaks into a log. */
   readonly issued: string[] = [];
+  /**
+   * What a token shows its holder instead of its claims (hostile answers, hostile.ts); the
+   * emulator's own checks keep reading the real claims.
+   */
+  shownClaims: (claims: AccessTokenClaims) => object = (claims) => claims;
+  /** The real claims of tokens whose payload shows others. */
+  readonly #realClaims = new Map<string, AccessTokenClaims>();
   readonly #key = randomBytes(32);
   readonly #now: () => number;
 
@@ -67,8 +74,10 @@ export class TokenAuthority {
       ver: "1.0",
     };
     const header = base64Url(JSON.stringify({ typ: "JWT", alg: "HS256" }));
-    const payload = base64Url(JSON.stringify(claims));
+    const shown = this.shownClaims(claims);
+    const payload = base64Url(JSON.stringify(shown));
     const token = `${header}.${payload}.${this.#sign(`${header}.${payload}`)}`;
+    if (shown !== claims) this.#realClaims.set(token, claims);
     this.issued.push(token);
     return { token, claims };
   }
@@ -84,7 +93,9 @@ export class TokenAuthority {
     }
     let claims: AccessTokenClaims;
     try {
-      claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+      claims =
+        this.#realClaims.get(token) ??
+        JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
     } catch {
       return { valid: false, reason: "malformed" };
     }

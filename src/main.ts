@@ -2,7 +2,7 @@ import * as core from "@actions/core";
 import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
 import { systemClock } from "./azure/retry.ts";
-import type { AzurePorts } from "./azure/ports.ts";
+import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
 import {
   reportAttach,
@@ -15,20 +15,22 @@ import { readSettings, type Settings } from "./settings.ts";
 import { attachRegistries } from "./workflows/attach.ts";
 import { checkRegistries } from "./workflows/check.ts";
 import { detachRegistries } from "./workflows/detach.ts";
-import { failureOf, type RunOptions } from "./workflows/pipeline.ts";
+import { failureOf, type RegistryItem, type RunOptions } from "./workflows/pipeline.ts";
 
 const USER_AGENT = "aks-attach-acr/0.1";
 
 /** The whole run: settings, sign-in, clients, workflow, report. Fails the step on any error. */
 export async function run(): Promise<void> {
   try {
-    const settings = await core.group("Reading inputs", async () => readSettings());
+    const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
     const session = await core.group("Signing in", () =>
       signIn(settings.signIn, {
         getIdToken: (audience) => core.getIDToken(audience),
-        mask: (secret) => core.setSecret(secret),
+        mask: (secret) => {
+          core.setSecret(secret);
+        },
         log: core,
         signal: deadline,
       }),
@@ -91,46 +93,35 @@ async function runMode(
         ),
       );
       await reportAttach(run);
-      return failIfAny(run.items);
+      failIfAny(run.items);
+      return;
     }
     case "detach": {
       const run = await core.group(`Detaching ${what}${dryRun}`, () =>
         detachRegistries(change, ports, options),
       );
       await reportDetach(run);
-      return failIfAny(run.items);
+      failIfAny(run.items);
+      return;
     }
     case "check": {
       const run = await core.group("Checking pull access", () =>
-        checkRegistries(request, ports, options),
+        checkRegistries({ ...request, failOnMissing: settings.failOnMissing }, ports, options),
       );
-      run.items.forEach((item) => item.result?.warnings.forEach((w) => core.warning(w)));
       await reportCheck(run);
       failIfAny(run.items);
-      const cannot = run.items.flatMap((item) =>
-        item.result && !item.result.hasPullAccess ? [item.result] : [],
-      );
-      if (cannot.length === 0) return;
-      const message = cannot
-        .map(
-          (result) =>
-            `Cluster '${settings.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
-            result.reasons.join(" "),
-        )
-        .join("\n");
-      if (settings.failOnMissing) {
-        throw new ReportedFailure(message, {
-          remedy:
-            "Run this action with 'mode: attach', or set 'fail-on-missing: false' to only report.",
-        });
+      if (run.failure) {
+        throw new ReportedFailure(
+          run.failure.message,
+          run.failure.remedy === undefined ? {} : { remedy: run.failure.remedy },
+        );
       }
-      core.warning(message);
     }
   }
 }
 
 /** Every registry was reported; the step fails when any of them failed. */
-function failIfAny(items: Parameters<typeof failureOf>[0]): void {
+function failIfAny(items: readonly RegistryItem<unknown>[]): void {
   const failure = failureOf(items);
   if (failure) {
     throw new ReportedFailure(

@@ -68,5 +68,3 @@ export const Outputs = {
   Reasons: "reasons",
   Registries: "registries",
 } as const;
-
-export type OutputName = (typeof Outputs)[keyof typeof Outputs];

@@ -7,8 +7,6 @@ import type { CheckResult } from "./workflows/check.ts";
 import type { DetachResult } from "./workflows/detach.ts";
 import type { PipelineRun, RegistryItem } from "./workflows/pipeline.ts";
 
-export { Outputs };
-
 /**
  * A failure the job summary already explains (the registries that failed are in its table):
  * the step fails with it, and no second summary repeats it.
@@ -132,9 +130,9 @@ function failedRow(item: RegistryItem<unknown>, identity: string): SummaryRow {
 }
 
 function failureNotes(items: readonly RegistryItem<unknown>[]): string[] {
-  return items
-    .filter((item) => item.error?.remedy)
-    .map((item) => `How to fix ${item.label}: ${item.error!.remedy}`);
+  return items.flatMap((item) =>
+    item.error?.remedy ? [`How to fix ${item.label}: ${item.error.remedy}`] : [],
+  );
 }
 
 function describeCreation(result: AttachResult): string {

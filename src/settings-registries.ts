@@ -2,8 +2,8 @@
  * The registry inputs: `acr-name` and `acr-resource-id` (each a list), `create-registry` and
  * `registry-sku`. Pure parsers over the raw strings; src/settings.ts reads the inputs.
  */
-import type { RegistryRef } from "./azure/ports.ts";
-import { parseResourceId } from "./azure/resource-id.ts";
+import type { RegistryRef } from "./domain/ports.ts";
+import { parseResourceId } from "./domain/resource-id.ts";
 import { parseRegistryNameEntry } from "./domain/registry-name.ts";
 import { ActionError, quote } from "./errors.ts";
 import { Inputs } from "./names.ts";
@@ -47,7 +47,8 @@ export function parseRegistryName(raw: string, index = 0, count = 1): RegistryRe
 export function parseRegistryId(raw: string, index = 0, count = 1): RegistryRef {
   try {
     const id = parseResourceId(raw, "Microsoft.ContainerRegistry/registries", Inputs.AcrResourceId);
-    return { kind: "id", id: id.id, subscriptionId: id.subscriptionId };
+    const { subscriptionId, resourceGroup, name } = id;
+    return { kind: "id", id: id.id, subscriptionId, resourceGroup, name };
   } catch (error) {
     if (!(error instanceof ActionError) || count === 1) throw error;
     // Name the entry, as for acr-name.

@@ -1,12 +1,6 @@
 import * as core from "@actions/core";
 import { credsSecret } from "./auth/creds.ts";
-import {
-  parseEndpoint,
-  parseGuid,
-  refuseInput,
-  SignInInputs,
-  type RawSignInInputs,
-} from "./auth/inputs.ts";
+import { parseEndpoint, refuseInput, SignInInputs, type RawSignInInputs } from "./auth/inputs.ts";
 import { probeRunner, type RunnerFacts } from "./auth/runner.ts";
 import {
   describeSignInSettings,
@@ -14,9 +8,9 @@ import {
   SignInProblems,
   type SignInSettings,
 } from "./auth/sign-in-settings.ts";
-import type { RegistryRef } from "./azure/ports.ts";
-import type { RoleChoice } from "./azure/roles.ts";
-import { isGuid } from "./azure/resource-id.ts";
+import type { RegistryRef } from "./domain/ports.ts";
+import type { RoleChoice } from "./domain/roles.ts";
+import { isGuid } from "./domain/resource-id.ts";
 import { ActionError } from "./errors.ts";
 import {
   checkRegistryChoice,
@@ -26,8 +20,6 @@ import {
   type RegistrySku,
 } from "./settings-registries.ts";
 import { Defaults, Inputs, type InputName } from "./names.ts";
-
-export { Defaults, Inputs, type InputName };
 
 export const MODES = ["attach", "detach", "check"] as const;
 export type Mode = (typeof MODES)[number];
@@ -62,7 +54,7 @@ export interface Settings {
 
 const MAX_TIMEOUT_SECONDS = 3600;
 
-export { parseEndpoint, parseGuid };
+export { parseEndpoint };
 
 const refuse: (input: InputName, value: string, problem: string, remedy: string) => never =
   refuseInput;
@@ -72,7 +64,7 @@ function missing(input: InputName, remedy: string): never {
 }
 
 /** Resource group names: 1-90 letters, digits, `_`, `-`, `.`, `(`, `)`; not ending in `.`. */
-export function parseResourceGroup(raw: string): string {
+function parseResourceGroup(raw: string): string {
   const input = Inputs.ResourceGroup;
   if (raw === "") missing(input, "Set it to the resource group of the AKS cluster.");
   if (!/^[\p{L}\p{N}_().-]{1,90}$/u.test(raw) || raw.endsWith(".")) {
@@ -87,7 +79,7 @@ export function parseResourceGroup(raw: string): string {
 }
 
 /** AKS cluster names: 1-63 letters, digits, `-`, `_`; starting and ending alphanumeric. */
-export function parseClusterName(raw: string): string {
+function parseClusterName(raw: string): string {
   const input = Inputs.ClusterName;
   if (raw === "") missing(input, "Set it to the name of the AKS cluster.");
   if (!/^[a-zA-Z0-9](?:[-_a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/.test(raw)) {
@@ -117,7 +109,7 @@ export function parseTimeoutSeconds(raw: string): number {
   return value;
 }
 
-export function parseMode(raw: string): Mode {
+function parseMode(raw: string): Mode {
   const mode = MODES.find((m) => m === raw.toLowerCase());
   if (!mode) {
     refuse(Inputs.Mode, raw, "is not a mode", `Use one of: ${MODES.join(", ")}.`);
@@ -126,14 +118,14 @@ export function parseMode(raw: string): Mode {
 }
 
 /** The YAML 1.2 core schema's booleans, as the runner's own getBooleanInput takes them. */
-export function parseBoolean(input: InputName, raw: string): boolean {
+function parseBoolean(input: InputName, raw: string): boolean {
   if (["true", "True", "TRUE"].includes(raw)) return true;
   if (["false", "False", "FALSE"].includes(raw)) return false;
   refuse(input, raw, "is not a boolean", "Use true or false.");
 }
 
 /** `auto`, a role definition GUID, or a role name such as `AcrPull`. */
-export function parseRole(raw: string): RoleChoice {
+function parseRole(raw: string): RoleChoice {
   if (raw.toLowerCase() === "auto") return { kind: "auto" };
   if (isGuid(raw)) return { kind: "guid", guid: raw.toLowerCase() };
   // Role names are display names: letters, digits, spaces and a little punctuation.
@@ -206,12 +198,16 @@ export function readSettings(
     failOnMissing: check(() => parseBoolean(Inputs.FailOnMissing, input(Inputs.FailOnMissing))),
   };
 
-  if (settings.registries && settings.createRegistry !== undefined && settings.mode) {
-    check(() => checkRegistryChoice(settings.registries, settings.createRegistry, settings.mode));
+  // Only once each of them has been read: the combination of the registry inputs and the mode.
+  if (problems.length === 0) {
+    check(() => {
+      checkRegistryChoice(settings.registries, settings.createRegistry, settings.mode);
+    });
   }
 
-  if (problems.length === 1) throw problems[0];
-  if (problems.length > 1) {
+  const [only, ...more] = problems;
+  if (only && more.length === 0) throw only;
+  if (more.length > 0) {
     throw new ActionError(
       `${problems.length} inputs are invalid:\n` +
         problems.map((p) => `- ${p.message}${p.remedy ? ` ${p.remedy}` : ""}`).join("\n"),
@@ -219,7 +215,7 @@ export function readSettings(
   }
   if (settings.dryRun && settings.mode === "check") {
     core.warning(
-      `Input '${Inputs.DryRun}' is not needed with 'mode: check': check never writes. ` +
+      `Input '${Inputs.DryRun}' is not needed with '${Inputs.Mode}: check': check never writes. ` +
         `Remove '${Inputs.DryRun}: true' from the step.`,
     );
   }
@@ -236,9 +232,9 @@ function logSettings(settings: Settings): void {
   core.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
   core.debug(`registries: ${registries || "(none: named after the cluster)"}`);
   core.debug(
-    `${Inputs.CreateRegistry}: ${settings.createRegistry}, ${Inputs.RegistrySku}: ${settings.registrySku}`,
+    `${Inputs.CreateRegistry}: ${String(settings.createRegistry)}, ${Inputs.RegistrySku}: ${settings.registrySku}`,
   );
-  describeSignInSettings(settings.signIn).forEach((line) => core.debug(line));
+  for (const line of describeSignInSettings(settings.signIn)) core.debug(line);
   core.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
   core.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);
   core.debug(`${Inputs.Role}: ${JSON.stringify(settings.role)}`);

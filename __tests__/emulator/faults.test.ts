@@ -251,15 +251,18 @@ describe("eventual consistency: role assignment lists lag behind writes", () => 
 
   it("uses the real clock by default: a short lag passes by itself", async () => {
     await start();
-    emulator!.setListDelay(150);
+    emulator!.setListDelay(60_000);
     const theirs = emulator!.addRoleAssignment({
       scope: w.registryScope,
       roleName: "AcrPull",
       principalId: w.kubelet,
     });
 
+    // Out of lists while the lag is far longer than any test; in them once the real clock has
+    // moved past a 1 ms lag. No race: neither list depends on how fast the other ran.
     const early = await listedEverywhere();
-    await sleep(200);
+    emulator!.setListDelay(1);
+    await sleep(5);
     const late = await listedEverywhere();
 
     expect(early.atScope).not.toContain(theirs.name);

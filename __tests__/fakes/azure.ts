@@ -1,7 +1,7 @@
 /**
- * An in-memory Azure behind the action's ports, for unit tests of the workflows. It keeps its
- * own scope and role logic (nothing from src/azure) so that a bug there cannot hide itself by
- * being shared with the fake.
+ * An in-memory Azure behind the action's ports, for unit tests of the workflows. It shares
+ * nothing with src/azure, so that a bug there cannot hide itself by being shared with the fake;
+ * its facts (built-in roles) are the emulator's, and its world is the fixtures' (world.ts).
  */
 import { randomUUID } from "node:crypto";
 import type {
@@ -19,17 +19,11 @@ import type {
   RoleAssignmentPort,
   RoleDefinition,
   RoleDefinitionPort,
-} from "../../src/azure/ports.ts";
+} from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
+import { BUILT_IN_ROLE_DEFINITIONS } from "../../emulator/role-definitions.ts";
 
-// Built-in role definition GUIDs: the same in every cloud and tenant (learn.microsoft.com,
-// azure/role-based-access-control/built-in-roles).
-export const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
-export const ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec";
-export const REPOSITORY_READER = "b93aa761-3e63-49ed-ac28-beffa264f7ac";
-export const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
-export const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
-export const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+export { ACR_PULL, ACR_PUSH, CONTRIBUTOR, OWNER, READER, REPOSITORY_READER } from "../fixtures.ts";
 
 /** A role definition as the fake holds it: one permission block, assignable at some scopes. */
 export interface FakeRoleDefinition {
@@ -62,50 +56,18 @@ function definitionOf(spec: RoleDefinitionSpec): FakeRoleDefinition {
   };
 }
 
-/** The built-in roles the tests meet, with their real permissions. */
-export const BUILT_IN_ROLES: readonly RoleDefinitionSpec[] = [
-  {
-    guid: ACR_PULL,
-    roleName: "AcrPull",
-    actions: ["Microsoft.ContainerRegistry/registries/pull/read"],
-  },
-  {
-    guid: ACR_PUSH,
-    roleName: "AcrPush",
-    actions: [
-      "Microsoft.ContainerRegistry/registries/pull/read",
-      "Microsoft.ContainerRegistry/registries/push/write",
-    ],
-  },
-  {
-    guid: REPOSITORY_READER,
-    roleName: "Container Registry Repository Reader",
-    dataActions: [
-      "Microsoft.ContainerRegistry/registries/repositories/metadata/read",
-      "Microsoft.ContainerRegistry/registries/repositories/content/read",
-    ],
-  },
-  { guid: OWNER, roleName: "Owner", actions: ["*"] },
-  {
-    guid: CONTRIBUTOR,
-    roleName: "Contributor",
-    actions: ["*"],
-    notActions: [
-      "Microsoft.Authorization/*/Delete",
-      "Microsoft.Authorization/*/Write",
-      "Microsoft.Authorization/elevateAccess/Action",
-      "Microsoft.Blueprint/blueprintAssignments/write",
-      "Microsoft.Blueprint/blueprintAssignments/delete",
-      "Microsoft.Compute/galleries/share/action",
-      "Microsoft.Purview/consents/write",
-      "Microsoft.Purview/consents/delete",
-      "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
-      "Microsoft.Subscription/cancel/action",
-      "Microsoft.Subscription/enable/action",
-    ],
-  },
-  { guid: READER, roleName: "Reader", actions: ["*/read"] },
-];
+/**
+ * The built-in roles, with their real GUIDs and permissions: the emulator's, so that the unit
+ * tests and the end-to-end tests meet one Azure.
+ */
+export const BUILT_IN_ROLES: readonly RoleDefinitionSpec[] = BUILT_IN_ROLE_DEFINITIONS.map(
+  (definition) => ({
+    guid: definition.id,
+    roleName: definition.roleName,
+    assignableScopes: definition.assignableScopes,
+    ...definition.permissions[0],
+  }),
+);
 
 function normalized(scope: string): string {
   const trimmed = scope.toLowerCase().replace(/\/+$/, "");
@@ -181,11 +143,23 @@ export class FakeAzure implements AzurePorts {
   /** Microsoft Graph's service principals: application (client) id to object id. */
   private readonly servicePrincipals = new Map<string, string>();
   private directoryRefuses = false;
+  /**
+   * Every error the ports threw, in order. Their text is the fake's own, not the adapters':
+   * what a failure says to the user is the adapters' (and their tests') business; a workflow's
+   * is to pass it on unchanged.
+   */
+  readonly failures: Error[] = [];
 
   readonly subscriptionId: string;
 
   constructor(subscriptionId: string) {
     this.subscriptionId = subscriptionId;
+  }
+
+  private fail(what: string): never {
+    const failure = new ActionError(`fake Azure: ${what}`);
+    this.failures.push(failure);
+    throw failure;
   }
 
   addCluster(cluster: Cluster): Cluster {
@@ -285,7 +259,7 @@ export class FakeAzure implements AzurePorts {
           `/resourcegroups/${resourceGroup.toLowerCase()}/providers/microsoft.containerservice/managedclusters/${name.toLowerCase()}`,
         ),
       );
-      if (!cluster) throw new ActionError(`Cluster '${name}' not found in '${resourceGroup}'.`);
+      if (!cluster) this.fail(`no cluster ${name} in ${resourceGroup}`);
       const next = this.clusterStates.get(cluster.name)?.shift();
       return next ?? cluster;
     },
@@ -387,7 +361,7 @@ export class FakeAzure implements AzurePorts {
         if (samePrincipalRoleScope(sameName, wanted)) {
           return { created: sameName, alreadyExisted: true };
         }
-        throw new Error("409 RoleAssignmentUpdateNotPermitted");
+        this.fail("a different assignment of the same name (409)");
       }
       const other = this.assignments.find((a) => samePrincipalRoleScope(a, wanted));
       if (other) {
@@ -445,31 +419,26 @@ export class FakeAzure implements AzurePorts {
     };
   }
 
-  // What the real adapter (src/azure/graph.ts) throws for Graph's 403 and 404.
+  // What the real adapter (src/azure/directory.ts) throws for Graph's 403 and 404.
   readonly directory: DirectoryPort = {
     servicePrincipalObjectId: async (appId) => {
-      if (this.directoryRefuses) {
-        throw new ActionError(
-          `Microsoft Graph refused to read the cluster's service principal (client id ${appId}): ` +
-            `403 Authorization_RequestDenied: Insufficient privileges to complete the operation.`,
-          {
-            remedy:
-              `Give the signed-in principal the Graph application permission ` +
-              `Application.Read.All, or grant the role yourself: ` +
-              `az role assignment create --assignee ${appId} --role AcrPull --scope <registry id>.`,
-          },
-        );
-      }
-      const objectId = this.servicePrincipals.get(appId.toLowerCase());
-      if (!objectId) {
-        throw new ActionError(
-          `The cluster's service principal (client id ${appId}) does not exist in the tenant.`,
-          { remedy: "Reset its credentials: az aks update-credentials --reset-service-principal." },
-        );
-      }
-      return objectId;
+      if (this.directoryRefuses) this.fail(`the directory refuses to read ${appId}`);
+      return (
+        this.servicePrincipals.get(appId.toLowerCase()) ??
+        this.fail(`no service principal ${appId}`)
+      );
     },
   };
+}
+
+/** What `promise` rejected with; fails the test if it resolved. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
 }
 
 /** A log that keeps what the workflow wrote, for assertions on what the user would read. */

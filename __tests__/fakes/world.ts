@@ -1,47 +1,57 @@
 /**
- * One small Azure world over FakeAzure for the unit tests of the modes: a managed-identity
- * cluster with a control-plane identity, a legacy service-principal cluster, and registries in
- * both permission modes.
+ * The fixtures' world (`testSeed()`, the one the emulator serves to the integration and
+ * end-to-end tests) behind the fake ports, for the unit tests of the workflows: the same
+ * clusters, registries and service principals, so a unit test and an end-to-end test speak of
+ * the same aks-demo and demoacr. Role assignments are each unit test's own: the world starts
+ * with none.
  */
-import type { Cluster, Registry, RegistryRef } from "../../src/azure/ports.ts";
+import type { Cluster, Registry, RegistryRef } from "../../src/domain/ports.ts";
 import type { CheckRequest } from "../../src/workflows/check.ts";
+import type { Seed } from "../../emulator/index.ts";
+import type { SeedCluster, SeedRegistry } from "../../emulator/seed.ts";
+import { ids, names, testSeed } from "../fixtures.ts";
 import { FakeAzure } from "./azure.ts";
 
-export const subscription = "5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02";
-
-export const ids = {
-  kubelet: {
-    objectId: "e4f6a8b0-3c5d-4e7f-8a9b-1c2d3e4f5a09",
-    clientId: "5b8d4e3f-9a6c-4d7b-8f4e-3c1a0b9d8e08",
-  },
-  /** aks-demo's control-plane identity: not the one that pulls. */
-  controlPlane: "a6b8c0d2-5e7f-4a9b-8c1d-3e4f5a6b7c12",
-  /** aks-legacy's service principal: its client id differs from its object id. */
-  legacySp: {
-    appId: "b7c9d1e3-6f8a-4b0c-9d2e-4f5a6b7c8d13",
-    objectId: "c8d0e2f4-7a9b-4c1d-8e3f-5a6b7c8d9e14",
-  },
-  someoneElse: "f5a7b9c1-4d6e-4f8a-9b0c-2d3e4f5a6b10",
-} as const;
-
-const group = `/subscriptions/${subscription}/resourceGroups/rg-acr`;
-const registries = `${group}/providers/Microsoft.ContainerRegistry/registries`;
-
-export const scopes = {
-  subscription: `/subscriptions/${subscription}`,
-  registryGroup: group,
-  /** demoacr: a registry in the legacy (AcrPull) mode. */
-  registry: `${registries}/demoacr`,
-  /** abacacr: a registry in ABAC repository permissions mode. */
-  abacRegistry: `${registries}/abacacr`,
-  /** otheracr: a second legacy registry in the same group. */
-  otherRegistry: `${registries}/otheracr`,
-} as const;
-
-export function clusterId(name: string): string {
-  return `/subscriptions/${subscription}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/${name}`;
+/**
+ * A seed's cluster as ARM describes it to the action. A control-plane identity the seed leaves
+ * out stays undefined here (the emulator derives one from the name).
+ */
+export function clusterOf(cluster: SeedCluster): Cluster {
+  const managed = (cluster.servicePrincipalClientId ?? "msi") === "msi";
+  return {
+    id: clusterId(cluster.name, cluster.resourceGroup, cluster.subscriptionId),
+    name: cluster.name,
+    location: cluster.location,
+    kubeletIdentity: cluster.kubeletIdentity && {
+      clientId: cluster.kubeletIdentity.clientId,
+      objectId: cluster.kubeletIdentity.objectId,
+    },
+    servicePrincipalClientId: cluster.servicePrincipalClientId ?? "msi",
+    controlPlanePrincipalId: managed ? cluster.systemIdentityPrincipalId : undefined,
+  };
 }
 
+/** A seed's registry as ARM describes it to the action. */
+export function registryOf(registry: SeedRegistry): Registry {
+  return registryAt(
+    `/subscriptions/${registry.subscriptionId}/resourceGroups/${registry.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${registry.name}`,
+    {
+      location: registry.location,
+      roleAssignmentMode: registry.roleAssignmentMode ?? "LegacyRegistryPermissions",
+      publicNetworkAccess: registry.publicNetworkAccess ?? "Enabled",
+    },
+  );
+}
+
+export function clusterId(
+  name: string,
+  resourceGroup: string = names.clusterGroup,
+  subscriptionId: string = ids.subscription,
+): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+}
+
+/** A registry at `id` (legacy permissions mode, public) for a test's own additions. */
 export function registryAt(id: string, fields: Partial<Registry> = {}): Registry {
   const name = id.split("/").at(-1)!;
   return {
@@ -55,38 +65,24 @@ export function registryAt(id: string, fields: Partial<Registry> = {}): Registry
   };
 }
 
+/** aks-demo as the seed has it, changed by `fields`, for a test's own cluster. */
 export function clusterNamed(name: string, fields: Partial<Cluster> = {}): Cluster {
-  return {
-    id: clusterId(name),
-    name,
-    location: "eastus",
-    kubeletIdentity: ids.kubelet,
-    servicePrincipalClientId: "msi",
-    controlPlanePrincipalId: ids.controlPlane,
-    ...fields,
-  };
+  const demo = testSeed().clusters!.find((cluster) => cluster.name === names.cluster)!;
+  return { ...clusterOf({ ...demo, name }), ...fields };
 }
 
 /**
- * aks-demo (kubelet identity, control-plane identity) and aks-legacy (service principal, known
- * to the directory) in rg-aks; demoacr, otheracr (legacy) and abacacr (ABAC) in rg-acr.
+ * The seed's clusters (aks-demo with a kubelet and a control-plane identity, aks-legacy with a
+ * service principal the directory knows, aks-noidentity), registries (demoacr and abacacr in
+ * ABAC mode in rg-acr, localacr in rg-aks, faracr) and service principals.
  */
-export function world(): FakeAzure {
-  const azure = new FakeAzure(subscription);
-  azure.addCluster(clusterNamed("aks-demo"));
-  azure.addCluster(
-    clusterNamed("aks-legacy", {
-      kubeletIdentity: undefined,
-      servicePrincipalClientId: ids.legacySp.appId,
-      controlPlanePrincipalId: undefined,
-    }),
-  );
-  azure.addServicePrincipal(ids.legacySp.appId, ids.legacySp.objectId);
-  azure.addRegistry(registryAt(scopes.registry));
-  azure.addRegistry(registryAt(scopes.otherRegistry));
-  azure.addRegistry(
-    registryAt(scopes.abacRegistry, { roleAssignmentMode: "AbacRepositoryPermissions" }),
-  );
+export function world(seed: Seed = testSeed()): FakeAzure {
+  const azure = new FakeAzure(seed.subscriptions[0]!.subscriptionId);
+  for (const cluster of seed.clusters ?? []) azure.addCluster(clusterOf(cluster));
+  for (const registry of seed.registries ?? []) azure.addRegistry(registryOf(registry));
+  for (const principal of seed.servicePrincipals ?? []) {
+    azure.addServicePrincipal(principal.appId, principal.objectId);
+  }
   return azure;
 }
 
@@ -96,8 +92,8 @@ export function byName(name: string): RegistryRef {
 
 /** aks-demo and demoacr. */
 export const target: CheckRequest = {
-  subscriptionId: subscription,
-  resourceGroup: "rg-aks",
-  clusterName: "aks-demo",
-  registry: byName("demoacr"),
+  subscriptionId: ids.subscription,
+  resourceGroup: names.clusterGroup,
+  clusterName: names.cluster,
+  registry: byName(names.registry),
 };

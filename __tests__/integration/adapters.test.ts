@@ -8,7 +8,7 @@ import { startEmulator, type Emulator } from "../../emulator/index.ts";
 import { createCredential } from "../../src/auth/credential.ts";
 import { createAzurePorts } from "../../src/azure/clients.ts";
 import { systemClock } from "../../src/azure/retry.ts";
-import type { AzurePorts } from "../../src/azure/ports.ts";
+import type { AzurePorts } from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
 import { ACR_PULL, ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
 

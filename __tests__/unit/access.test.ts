@@ -8,9 +8,10 @@ import type {
   RoleAssignment,
   RoleDefinition,
   RoleDefinitionPort,
-} from "../../src/azure/ports.ts";
-import type { RegistryMode } from "../../src/azure/roles.ts";
-import { grantsPull, judgeAssignments } from "../../src/workflows/access.ts";
+} from "../../src/domain/ports.ts";
+import type { RegistryMode } from "../../src/domain/roles.ts";
+import { grantsPull } from "../../src/domain/access.ts";
+import { judgeAssignments } from "../../src/workflows/access.ts";
 import {
   ACR_PULL,
   ACR_PUSH,
@@ -23,10 +24,11 @@ import {
   assignmentIdFor,
   roleDefinitionIdFor,
 } from "../fakes/azure.ts";
+import { ids, scopes } from "../fixtures.ts";
 
-const subscription = "5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02";
-const kubeletObjectId = "e4f6a8b0-3c5d-4e7f-8a9b-1c2d3e4f5a09";
-const registryScope = `/subscriptions/${subscription}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/demoacr`;
+const subscription = ids.subscription;
+const kubeletObjectId: string = ids.kubelet.objectId;
+const registryScope: string = scopes.registry;
 const signal = new AbortController().signal;
 
 const PULL = "Microsoft.ContainerRegistry/registries/pull/read";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import type { PullIdentity, Registry, RoleAssignment } from "../../src/azure/ports.ts";
-import { BuiltInRoles } from "../../src/azure/roles.ts";
+import type { PullIdentity, RoleAssignment } from "../../src/domain/ports.ts";
+import { BuiltInRoles } from "../../src/domain/roles.ts";
 import { ActionError } from "../../src/errors.ts";
 import { assignmentName } from "../../src/workflows/assignment-name.ts";
 import { attach, planAttach, type AttachRequest } from "../../src/workflows/attach.ts";
@@ -10,55 +10,23 @@ import {
   FakeAzure,
   RecordingLog,
   assignmentIdFor,
+  rejection,
   roleDefinitionIdFor,
 } from "../fakes/azure.ts";
+import { ids, scopes as fixtureScopes } from "../fixtures.ts";
+import { clusterId, registryAt, world } from "../fakes/world.ts";
 
-const subscription = "5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02";
-const otherSubscription = "9a1c5d07-2b6e-4f38-8c41-6e3d2a1b5c03";
-const kubelet = {
-  objectId: "e4f6a8b0-3c5d-4e7f-8a9b-1c2d3e4f5a09",
-  clientId: "5b8d4e3f-9a6c-4d7b-8f4e-3c1a0b9d8e08",
-};
-const someoneElse = "f5a7b9c1-4d6e-4f8a-9b0c-2d3e4f5a6b10";
+const subscription = ids.subscription;
+const otherSubscription = ids.otherSubscription;
+const kubelet = ids.kubelet;
+const someoneElse = ids.other.objectId;
 
 const scopes = {
-  subscription: `/subscriptions/${subscription}`,
-  registryGroup: `/subscriptions/${subscription}/resourceGroups/rg-acr`,
-  registry: `/subscriptions/${subscription}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/demoacr`,
+  ...fixtureScopes,
   managementGroup: "/providers/Microsoft.Management/managementGroups/platform",
 };
 
 const signal = new AbortController().signal;
-
-function registryAt(id: string, name = id.split("/").at(-1)!): Registry {
-  return {
-    id,
-    name,
-    loginServer: `${name}.azurecr.io`,
-    location: "eastus",
-    roleAssignmentMode: undefined,
-    publicNetworkAccess: "Enabled",
-  };
-}
-
-function clusterId(name: string): string {
-  return `/subscriptions/${subscription}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/${name}`;
-}
-
-/** A subscription with a managed-identity cluster `aks-demo` and the registry `demoacr`. */
-function world(): FakeAzure {
-  const azure = new FakeAzure(subscription);
-  azure.addCluster({
-    id: clusterId("aks-demo"),
-    name: "aks-demo",
-    location: "eastus",
-    kubeletIdentity: kubelet,
-    servicePrincipalClientId: "msi",
-    controlPlanePrincipalId: undefined,
-  });
-  azure.addRegistry(registryAt(scopes.registry));
-  return azure;
-}
 
 const request: AttachRequest = {
   subscriptionId: subscription,
@@ -261,7 +229,13 @@ describe("attach", () => {
 
     await run(azure, {
       ...request,
-      registry: { kind: "id", id: remote, subscriptionId: otherSubscription },
+      registry: {
+        kind: "id",
+        id: remote,
+        subscriptionId: otherSubscription,
+        resourceGroup: "shared",
+        name: "sharedacr",
+      },
     });
 
     expect(azure.assignments).toHaveLength(1);
@@ -349,21 +323,21 @@ describe("attach", () => {
     expect(azure.assignments).toEqual([]);
   });
 
-  it("fails for a service-principal cluster the directory does not know, naming its client id, and grants nothing", async () => {
+  it("passes on the directory's failure for a service principal it does not know, and grants nothing", async () => {
     const spClientId = "0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e";
     const azure = world();
     azure.addCluster({
-      id: clusterId("aks-legacy"),
-      name: "aks-legacy",
+      id: clusterId("aks-stale-sp"),
+      name: "aks-stale-sp",
       location: "eastus",
       kubeletIdentity: undefined,
       servicePrincipalClientId: spClientId,
       controlPlanePrincipalId: undefined,
     });
 
-    const attempt = run(azure, { ...request, clusterName: "aks-legacy" });
+    const attempt = run(azure, { ...request, clusterName: "aks-stale-sp" });
 
-    await expect(attempt).rejects.toThrow(new RegExp(`service principal.*${spClientId}`));
+    expect(await rejection(attempt)).toBe(azure.failures[0]);
     expect(azure.assignments).toEqual([]);
   });
 
@@ -372,7 +346,7 @@ describe("attach", () => {
 
     const attempt = run(azure, { ...request, clusterName: "aks-missing" });
 
-    await expect(attempt).rejects.toThrow(/aks-missing/);
+    expect(await rejection(attempt)).toBe(azure.failures[0]);
     expect(azure.assignments).toEqual([]);
   });
 });
@@ -386,7 +360,12 @@ describe("planAttach", () => {
   };
   const role = BuiltInRoles.AcrPull;
 
-  function held(scope: string, roleGuid = ACR_PULL, principalId = kubelet.objectId, name = "x") {
+  function held(
+    scope: string,
+    roleGuid: string = ACR_PULL,
+    principalId: string = kubelet.objectId,
+    name = "x",
+  ) {
     return {
       id: assignmentIdFor(scope, name),
       name,

@@ -15,7 +15,8 @@ import {
   RecordingLog,
   type FakeAzure,
 } from "../fakes/azure.ts";
-import { byName, clusterNamed, ids, registryAt, scopes, target, world } from "../fakes/world.ts";
+import { ids, scopes } from "../fixtures.ts";
+import { byName, clusterNamed, registryAt, target, world } from "../fakes/world.ts";
 
 const signal = new AbortController().signal;
 
@@ -148,20 +149,28 @@ describe("check", () => {
 
   it("refuses a grant to the control-plane identity only, naming it", async () => {
     const azure = world();
-    azure.assign({ scope: scopes.registry, principalId: ids.controlPlane, roleGuid: ACR_PULL });
+    azure.assign({
+      scope: scopes.registry,
+      principalId: ids.controlPlane.objectId,
+      roleGuid: ACR_PULL,
+    });
 
     const result = await run(azure);
 
     expect(result).toMatchObject({ hasPullAccess: false, verdicts: [] });
     expect(result.reasons).toHaveLength(1);
     expect(result.reasons[0]).toMatch(/control-plane identity/);
-    expect(result.reasons[0]).toContain(ids.controlPlane);
+    expect(result.reasons[0]).toContain(ids.controlPlane.objectId);
     expect(result.reasons[0]).toContain(`kubelet identity ${ids.kubelet.objectId}`);
   });
 
   it("ignores the control-plane identity's roles that do not grant pull", async () => {
     const azure = customWorld();
-    azure.assign({ scope: scopes.registry, principalId: ids.controlPlane, roleGuid: LOG_READER });
+    azure.assign({
+      scope: scopes.registry,
+      principalId: ids.controlPlane.objectId,
+      roleGuid: LOG_READER,
+    });
 
     const result = await run(azure);
 
@@ -173,11 +182,11 @@ describe("check", () => {
     ["nothing at all", undefined],
     [
       "AcrPull to another principal",
-      { scope: scopes.registry, principalId: ids.someoneElse, roleGuid: ACR_PULL },
+      { scope: scopes.registry, principalId: ids.other.objectId, roleGuid: ACR_PULL },
     ],
     [
       "AcrPull on another registry",
-      { scope: scopes.otherRegistry, principalId: ids.kubelet.objectId, roleGuid: ACR_PULL },
+      { scope: scopes.localRegistry, principalId: ids.kubelet.objectId, roleGuid: ACR_PULL },
     ],
     [
       "AcrPull on a child resource of the registry",

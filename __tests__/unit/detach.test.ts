@@ -3,8 +3,8 @@
  * identity's pull-role assignments at the registry go, everything else stays.
  */
 import { describe, expect, it } from "@jest/globals";
-import type { RoleAssignment } from "../../src/azure/ports.ts";
-import type { RoleChoice } from "../../src/azure/roles.ts";
+import type { RoleAssignment } from "../../src/domain/ports.ts";
+import type { RoleChoice } from "../../src/domain/roles.ts";
 import { detach, type DetachRequest } from "../../src/workflows/detach.ts";
 import {
   ACR_PULL,
@@ -15,7 +15,8 @@ import {
   RecordingLog,
   type FakeAzure,
 } from "../fakes/azure.ts";
-import { byName, ids, scopes, target, world } from "../fakes/world.ts";
+import { ids, scopes } from "../fixtures.ts";
+import { byName, target, world } from "../fakes/world.ts";
 
 const signal = new AbortController().signal;
 
@@ -33,12 +34,16 @@ function kubeletHolds(azure: FakeAzure, scope: string, roleGuid: string): RoleAs
 /** What detach must leave alone, around the registry demoacr. */
 function bystanders(azure: FakeAzure): RoleAssignment[] {
   return [
-    azure.assign({ scope: scopes.registry, principalId: ids.someoneElse, roleGuid: ACR_PULL }),
-    azure.assign({ scope: scopes.registry, principalId: ids.controlPlane, roleGuid: ACR_PULL }),
+    azure.assign({ scope: scopes.registry, principalId: ids.other.objectId, roleGuid: ACR_PULL }),
+    azure.assign({
+      scope: scopes.registry,
+      principalId: ids.controlPlane.objectId,
+      roleGuid: ACR_PULL,
+    }),
     kubeletHolds(azure, scopes.registry, READER),
     kubeletHolds(azure, scopes.registryGroup, ACR_PULL),
     kubeletHolds(azure, scopes.subscription, REPOSITORY_READER),
-    kubeletHolds(azure, scopes.otherRegistry, ACR_PULL),
+    kubeletHolds(azure, scopes.localRegistry, ACR_PULL),
     kubeletHolds(azure, scopes.abacRegistry, REPOSITORY_READER),
     kubeletHolds(azure, `${scopes.registry}/replications/westus`, ACR_PULL),
     kubeletHolds(azure, `${scopes.registry}2`, ACR_PULL),
@@ -218,7 +223,7 @@ describe("detach", () => {
       { registry: byName("abacacr") },
     ],
     ["Repository Reader above a legacy registry", scopes.registryGroup, REPOSITORY_READER, {}],
-    ["AcrPull on another registry", scopes.otherRegistry, ACR_PULL, {}],
+    ["AcrPull on another registry", scopes.localRegistry, ACR_PULL, {}],
   ])("does not list %s as still granting pull", async (_, scope, roleGuid, changes) => {
     const azure = world();
     kubeletHolds(azure, scope, roleGuid);

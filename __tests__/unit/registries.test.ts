@@ -4,7 +4,7 @@
  * registries created when asked, and clusters still being created waited for.
  */
 import { describe, expect, it } from "@jest/globals";
-import type { AzurePorts, RegistryRef } from "../../src/azure/ports.ts";
+import type { AzurePorts, RegistryRef } from "../../src/domain/ports.ts";
 import { suffixedRegistryName } from "../../src/domain/registry-name.ts";
 import { attachRegistries, type AttachRegistriesRequest } from "../../src/workflows/attach.ts";
 import { clusterPollMs, type WaitClock } from "../../src/workflows/cluster.ts";
@@ -12,28 +12,39 @@ import { Limiter } from "../../src/workflows/concurrency.ts";
 import { checkRegistries } from "../../src/workflows/check.ts";
 import { detachRegistries } from "../../src/workflows/detach.ts";
 import { failureOf } from "../../src/workflows/pipeline.ts";
-import { ACR_PULL, FakeAzure, RecordingLog } from "../fakes/azure.ts";
-import { byName, clusterId, ids, registryAt, scopes, subscription, world } from "../fakes/world.ts";
+import { ACR_PULL, ids, scopes } from "../fixtures.ts";
+import { FakeAzure, RecordingLog } from "../fakes/azure.ts";
+import { byName, clusterId, registryAt, world } from "../fakes/world.ts";
 
 const signal = new AbortController().signal;
-const otherSubscription = "9a1c5d07-2b6e-4f38-8c41-6e3d2a1b5c03";
-const localRegistry = `/subscriptions/${subscription}/resourceGroups/rg-aks/providers/Microsoft.ContainerRegistry/registries/localacr`;
+const subscription = ids.subscription;
+const otherSubscription = ids.otherSubscription;
+const localRegistry = scopes.localRegistry;
+const otherRegistry = `${scopes.registryGroup}/providers/Microsoft.ContainerRegistry/registries/otheracr`;
 const farRegistry = `/subscriptions/${otherSubscription}/resourceGroups/rg-shared/providers/Microsoft.ContainerRegistry/registries/sharedacr`;
 
-/** world() plus localacr in the cluster's group and sharedacr in another visible subscription. */
+/**
+ * The fixtures' world plus otheracr next to demoacr, and sharedacr in another subscription the
+ * caller can see.
+ */
 function wider(): FakeAzure {
   const azure = world();
-  azure.addRegistry(registryAt(localRegistry));
+  azure.addRegistry(registryAt(otherRegistry));
   azure.addRegistry(registryAt(farRegistry));
   azure.otherSubscriptions.push({ subscriptionId: otherSubscription, displayName: "shared" });
   return azure;
 }
 
-const byId = (id: string): RegistryRef => ({
-  kind: "id",
-  id,
-  subscriptionId: id.split("/")[2]!,
-});
+const byId = (id: string): RegistryRef => {
+  const parts = id.split("/");
+  return {
+    kind: "id",
+    id,
+    subscriptionId: parts[2]!,
+    resourceGroup: parts[4]!,
+    name: parts.at(-1)!,
+  };
+};
 
 function request(
   registries: readonly RegistryRef[],
@@ -101,7 +112,7 @@ describe("several registries", () => {
       "created",
     ]);
     expect(pullsOf(azure).sort()).toEqual(
-      [localRegistry, scopes.registry, scopes.otherRegistry, farRegistry].sort(),
+      [localRegistry, scopes.registry, otherRegistry, farRegistry].sort(),
     );
     expect(failureOf(result.items)).toBeUndefined();
   });
@@ -115,7 +126,7 @@ describe("several registries", () => {
     );
     const result = await run;
 
-    expect(pullsOf(azure).sort()).toEqual([scopes.registry, scopes.otherRegistry].sort());
+    expect(pullsOf(azure).sort()).toEqual([scopes.registry, otherRegistry].sort());
     expect(result.items.map((item) => item.error === undefined)).toEqual([true, false, true]);
     const failure = failureOf(result.items);
     expect(failure?.message).toMatch(/^1 of 3 registries failed \(the others were handled\):\n/);
@@ -162,7 +173,7 @@ describe("several registries", () => {
 
     const run = attachAll(azure, { ...request([byName("demoacr")]), clusterName: "nope" }).run;
 
-    await expect(run).rejects.toThrow(/Cluster 'nope' not found/);
+    await expect(run).rejects.toThrow(/no cluster nope/);
     expect(azure.writes).toEqual([]);
   });
 });

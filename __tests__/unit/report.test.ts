@@ -16,8 +16,8 @@ import {
   it,
   jest,
 } from "@jest/globals";
-import type { PullIdentity, Registry, RoleAssignment } from "../../src/azure/ports.ts";
-import { BuiltInRoles } from "../../src/azure/roles.ts";
+import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
+import { BuiltInRoles } from "../../src/domain/roles.ts";
 import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
 import type { AssignmentVerdict } from "../../src/workflows/access.ts";
 import type { AttachResult } from "../../src/workflows/attach.ts";
@@ -31,7 +31,8 @@ import {
   assignmentIdFor,
   roleDefinitionIdFor,
 } from "../fakes/azure.ts";
-import { clusterNamed, ids, registryAt, scopes, subscription } from "../fakes/world.ts";
+import { ids, scopes } from "../fixtures.ts";
+import { clusterNamed, registryAt } from "../fakes/world.ts";
 
 let directory: string;
 let outputFile: string;
@@ -94,7 +95,7 @@ function held(scope: string, roleGuid: string, name: string): RoleAssignment {
     id: assignmentIdFor(scope, name),
     name,
     scope,
-    roleDefinitionId: roleDefinitionIdFor(subscription, roleGuid),
+    roleDefinitionId: roleDefinitionIdFor(ids.subscription, roleGuid),
     principalId: ids.kubelet.objectId,
     principalType: "ServicePrincipal",
   };

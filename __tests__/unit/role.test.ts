@@ -3,8 +3,8 @@
  * read from ARM, a name looked up among the roles assignable at the registry.
  */
 import { describe, expect, it } from "@jest/globals";
-import type { Registry } from "../../src/azure/ports.ts";
-import { BuiltInRoles, type RoleChoice } from "../../src/azure/roles.ts";
+import type { Registry } from "../../src/domain/ports.ts";
+import { BuiltInRoles, type RoleChoice } from "../../src/domain/roles.ts";
 import { ActionError } from "../../src/errors.ts";
 import { resolveRole } from "../../src/workflows/role.ts";
 import {
@@ -15,7 +15,8 @@ import {
   RecordingLog,
   type FakeAzure,
 } from "../fakes/azure.ts";
-import { registryAt, scopes, subscription, world } from "../fakes/world.ts";
+import { ids, scopes } from "../fixtures.ts";
+import { registryAt, world } from "../fakes/world.ts";
 
 const signal = new AbortController().signal;
 const IMAGE_PULLER = "d9e1f3a5-8b0c-4d2e-9f4a-6b7c8d9e0f15";
@@ -28,7 +29,7 @@ function resolve(choice: RoleChoice, registry: Registry = legacy, azure: FakeAzu
   return resolveRole(choice, registry, azure, { signal, log: new RecordingLog() });
 }
 
-/** The world with a custom role assignable in the subscription, and one assignable elsewhere. */
+/** The world with a custom role assignable in the ids.subscription, and one assignable elsewhere. */
 function customWorld(): FakeAzure {
   const azure = world();
   azure.addRoleDefinition({
@@ -151,7 +152,7 @@ describe("resolveRole", () => {
 
     expect(resolved.role).toEqual(BuiltInRoles.AcrPull);
     expect(resolved.definition?.id).toBe(
-      `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`,
+      `/subscriptions/${ids.subscription}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`,
     );
   });
 });

@@ -95,7 +95,13 @@ describe("parseRegistryList", () => {
     expect(refs).toEqual([
       { kind: "name", name: "demoacr" },
       { kind: "name", name: "othercr1" },
-      { kind: "id", id: REGISTRY_ID, subscriptionId: SUBSCRIPTION },
+      {
+        kind: "id",
+        id: REGISTRY_ID,
+        subscriptionId: SUBSCRIPTION,
+        resourceGroup: "rg-acr",
+        name: "demoacr",
+      },
     ]);
   });
 
@@ -154,7 +160,15 @@ describe("parseRegistrySku", () => {
 
 describe("checkRegistryChoice", () => {
   const byName = [{ kind: "name", name: "demoacr" } as const];
-  const byId = [{ kind: "id", id: REGISTRY_ID, subscriptionId: SUBSCRIPTION } as const];
+  const byId = [
+    {
+      kind: "id",
+      id: REGISTRY_ID,
+      subscriptionId: SUBSCRIPTION,
+      resourceGroup: "rg-acr",
+      name: "demoacr",
+    } as const,
+  ];
 
   it("takes create-registry with names, or with nothing named, in attach mode", () => {
     expect(() => checkRegistryChoice(byName, true, "attach")).not.toThrow();

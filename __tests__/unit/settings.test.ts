@@ -6,7 +6,7 @@ import { describe, expect, it } from "@jest/globals";
 import { useRunnerEnv, type Inputs } from "./runner-env.ts";
 import { NamedClouds } from "../../src/auth/cloud.ts";
 import type { RunnerFacts } from "../../src/auth/runner.ts";
-import { isScopeAtOrAbove, parseResourceId } from "../../src/azure/resource-id.ts";
+import { isScopeAtOrAbove, parseResourceId } from "../../src/domain/resource-id.ts";
 import { ActionError, describeFailure } from "../../src/errors.ts";
 import {
   parseEndpoint,
@@ -21,6 +21,8 @@ const CLIENT_ID = "3f6b2c1d-7e4a-4b59-8d2c-1a9e8f7b6c04";
 const TENANT_ID = "0b8b2a44-3c7e-4a0e-9f51-7d2d3f6c1a01";
 const SECRET = "deployer-Secret~value.0123456789abcdef";
 const REGISTRY_ID = `/subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/demoacr`;
+/** The parts settings keep of REGISTRY_ID, so that the adapter does not split it again. */
+const REGISTRY_PARTS = { resourceGroup: "rg-acr", name: "demoacr" };
 const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
 
 const VALID: Inputs = {
@@ -174,7 +176,11 @@ describe("readSettings", () => {
     [
       "a registry resource id instead of a name",
       { "acr-name": undefined, "acr-resource-id": REGISTRY_ID },
-      { registries: [{ kind: "id", id: REGISTRY_ID, subscriptionId: OTHER_SUBSCRIPTION }] },
+      {
+        registries: [
+          { kind: "id", id: REGISTRY_ID, subscriptionId: OTHER_SUBSCRIPTION, ...REGISTRY_PARTS },
+        ],
+      },
     ],
     [
       "several registries by name and by id together",
@@ -183,7 +189,7 @@ describe("readSettings", () => {
         registries: [
           { kind: "name", name: "demoacr" },
           { kind: "name", name: "otheracr" },
-          { kind: "id", id: REGISTRY_ID, subscriptionId: OTHER_SUBSCRIPTION },
+          { kind: "id", id: REGISTRY_ID, subscriptionId: OTHER_SUBSCRIPTION, ...REGISTRY_PARTS },
         ],
       },
     ],
@@ -201,6 +207,7 @@ describe("readSettings", () => {
             kind: "id",
             id: REGISTRY_ID.toLowerCase(),
             subscriptionId: OTHER_SUBSCRIPTION,
+            ...REGISTRY_PARTS,
           },
         ],
       },
@@ -220,6 +227,7 @@ describe("readSettings", () => {
             kind: "id",
             id: REGISTRY_ID.replace(OTHER_SUBSCRIPTION, OTHER_SUBSCRIPTION.toUpperCase()),
             subscriptionId: OTHER_SUBSCRIPTION,
+            ...REGISTRY_PARTS,
           },
         ],
       },

@@ -48,9 +48,6 @@ export const NamedClouds = {
 
 export type NamedCloud = keyof typeof NamedClouds;
 
-/** Kept for callers that want the default cloud. */
-export const AzurePublicCloud: Cloud = NamedClouds.AzureCloud;
-
 /** What the `environment` input may say: the named clouds, and AzureStack for the rest. */
 export const ENVIRONMENTS = [...(Object.keys(NamedClouds) as NamedCloud[]), "AzureStack"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -185,7 +182,7 @@ export function cloudFromMetadata(
     );
   const metadata = (typeof body === "object" && body !== null ? body : {}) as CloudMetadata;
   const audiences = metadata.authentication?.audiences;
-  const audience = Array.isArray(audiences) ? audiences[0] : undefined;
+  const audience: unknown = Array.isArray(audiences) ? (audiences as unknown[])[0] : undefined;
   if (typeof audience !== "string" || audience === "") {
     throw unusable("no authentication.audiences");
   }

@@ -88,8 +88,12 @@ export function freshIdTokens(audience: string, hooks: RunnerHooks): () => Promi
 /** A JWT's `exp` in ms, or 0 (never reused) when it has none. */
 function expiryOf(jwt: string): number {
   try {
-    const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
-    return typeof payload?.exp === "number" ? payload.exp * 1000 : 0;
+    const payload: unknown = JSON.parse(
+      Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"),
+    );
+    const exp =
+      typeof payload === "object" && payload !== null && "exp" in payload ? payload.exp : 0;
+    return typeof exp === "number" ? exp * 1000 : 0;
   } catch {
     return 0;
   }

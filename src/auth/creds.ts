@@ -77,7 +77,7 @@ export function parseCreds(raw: string): Creds {
     );
   }
   const text = (key: (typeof REQUIRED)[number] | (typeof OPTIONAL)[number]) =>
-    typeof fields[key] === "string" ? (fields[key] as string).trim() : "";
+    typeof fields[key] === "string" ? fields[key].trim() : "";
   return {
     clientId: text("clientId"),
     clientSecret: fields["clientSecret"] as string,

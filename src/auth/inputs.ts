@@ -1,5 +1,5 @@
 import { ActionError, quote } from "../errors.ts";
-import { isGuid } from "../azure/resource-id.ts";
+import { isGuid } from "../domain/resource-id.ts";
 import { Inputs } from "../names.ts";
 
 /** The inputs that say how to sign in and to which cloud. */

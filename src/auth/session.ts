@@ -126,7 +126,9 @@ export function describeMethod(method: SignInMethod): string {
 /** Who the token is for, from its claims (the token itself is never shown). */
 function describeCaller(token: string): string {
   try {
-    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+    const claims: unknown = JSON.parse(
+      Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"),
+    );
     const { appid, oid, tid } = claims as Record<string, unknown>;
     if (typeof oid !== "string" || typeof tid !== "string") return "";
     return ` as ${typeof appid === "string" ? `${appid} (object id ${oid})` : oid} in tenant ${tid}`;

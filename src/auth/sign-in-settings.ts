@@ -127,8 +127,9 @@ export function parseSignInSettings(raw: RawSignInInputs, runner: RunnerFacts): 
   const cloud = attempt(() => cloudOf(raw, chosen?.merged.creds));
   const subscription =
     chosen && attempt(() => subscriptionOf(chosen.merged, runner, chosen.method));
-  if (problems.length === 1) throw problems[0];
-  if (problems.length > 1) throw new SignInProblems(problems);
+  const [only, ...more] = problems;
+  if (only && more.length === 0) throw only;
+  if (more.length > 0) throw new SignInProblems(problems);
   if (!chosen || !cloud || !subscription) throw new Error("unreachable: no problem, no settings");
   return { method: chosen.method, reason: chosen.reason, cloud, ...subscription };
 }

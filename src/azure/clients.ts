@@ -8,14 +8,12 @@ import {
   createPipelineRequest,
   RestError,
 } from "@azure/core-rest-pipeline";
-import {
-  createClusterPort,
-  createRegistryPort,
-  createRoleAssignmentPort,
-  createRoleDefinitionPort,
-} from "./adapters.ts";
-import { createDirectoryPort } from "./graph.ts";
-import type { AzurePorts } from "./ports.ts";
+import { createClusterPort } from "./clusters.ts";
+import { createRegistryPort } from "./registries.ts";
+import { createRoleAssignmentPort } from "./role-assignments.ts";
+import { createRoleDefinitionPort } from "./role-definitions.ts";
+import { createDirectoryPort } from "./directory.ts";
+import type { AzurePorts } from "../domain/ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 
 export interface ArmConnection {
@@ -78,16 +76,19 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
       httpClient,
       createPipelineRequest({ url: url.href, abortSignal: signal }),
     );
-    let body: { error?: { code?: string; message?: string } } | undefined;
+    let body: unknown;
     try {
       body = JSON.parse(response.bodyAsText ?? "null");
     } catch {
       body = undefined;
     }
     if (response.status >= 400) {
-      throw new RestError(body?.error?.message ?? `HTTP ${response.status}`, {
+      const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+      const code = typeof error?.code === "string" ? error.code : undefined;
+      const message = typeof error?.message === "string" ? error.message : undefined;
+      throw new RestError(message ?? `HTTP ${String(response.status)}`, {
         statusCode: response.status,
-        ...(body?.error?.code ? { code: body.error.code } : {}),
+        ...(code ? { code } : {}),
         response,
       });
     }

@@ -1,5 +1,6 @@
 import { ActionError } from "../errors.ts";
-import { BuiltInRoles } from "./roles.ts";
+import { BuiltInRoles } from "../domain/roles.ts";
+import { Inputs } from "../names.ts";
 
 /** What was being done when Azure answered with an error, for the message and the remedy. */
 export interface FailureContext {
@@ -20,7 +21,7 @@ interface RestErrorLike {
   readonly response?: { readonly headers: { get(name: string): string | undefined } };
 }
 
-export function isRestError(error: unknown): error is RestErrorLike {
+function isRestError(error: unknown): error is RestErrorLike {
   return error instanceof Error && error.name === "RestError";
 }
 
@@ -50,7 +51,7 @@ function assigneeOf(error: RestErrorLike): string {
  * Constrained delegation: may create and delete assignments of the pull roles only, and only for
  * service principals (the kubelet identity is one). The syntax is Azure ABAC condition v2.0.
  */
-export function pullRoleDelegationCondition(): string {
+function pullRoleDelegationCondition(): string {
   const roles = [BuiltInRoles.AcrPull.guid, BuiltInRoles.RepositoryReader.guid].join(", ");
   const allowed = (source: "Request" | "Resource") =>
     `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${roles}} ` +
@@ -85,25 +86,25 @@ const REMEDIES: Readonly<Record<string, Remedy>> = {
     `Check the name, resource group and subscription: nothing exists at ${scope}, or the ` +
     `signed-in principal cannot see it.`,
   ResourceGroupNotFound: ({ scope }) =>
-    `Check 'resource-group' and 'subscription-id': the resource group of ${scope} does not exist ` +
+    `Check '${Inputs.ResourceGroup}' and '${Inputs.SubscriptionId}': the resource group of ${scope} does not exist ` +
     `in that subscription.`,
   SubscriptionNotFound: () =>
-    `Check 'subscription-id': the subscription does not exist, or the signed-in principal has ` +
+    `Check '${Inputs.SubscriptionId}': the subscription does not exist, or the signed-in principal has ` +
     `no access to it.`,
   InvalidAuthenticationToken: () =>
-    `Check that 'resource-manager-endpoint' and 'authority-host' belong to the same cloud.`,
+    `Check that '${Inputs.ResourceManagerEndpoint}' and '${Inputs.AuthorityHost}' belong to the same cloud.`,
   InvalidAuthenticationTokenAudience: () =>
-    `The token was issued for another audience: check 'resource-manager-endpoint'.`,
+    `The token was issued for another audience: check '${Inputs.ResourceManagerEndpoint}'.`,
   InvalidAuthenticationTokenTenant: () =>
-    `Check 'tenant-id': the subscription belongs to another tenant.`,
+    `Check '${Inputs.TenantId}': the subscription belongs to another tenant.`,
   PrincipalNotFound: () =>
     `The cluster's identity is still not known to Entra ID after retrying until the deadline ` +
-    `(new identities can take minutes to replicate). Raise 'timeout-seconds' or re-run later.`,
+    `(new identities can take minutes to replicate). Raise '${Inputs.TimeoutSeconds}' or re-run later.`,
   InvalidPrincipalId: () =>
     `The principal id is not a valid object id: the cluster's identity may be misconfigured ` +
     `(az aks show --query identityProfile).`,
   RoleDefinitionDoesNotExist: () =>
-    `Check 'role': the role definition does not exist in this subscription.`,
+    `Check '${Inputs.Role}': the role definition does not exist in this subscription.`,
   RoleAssignmentUpdateNotPermitted: () =>
     `An assignment with the same name grants something else: delete it, or report this as a bug.`,
   TooManyRequests: () => `Azure throttled the requests until the deadline: re-run the job later.`,
@@ -120,14 +121,14 @@ export function toActionError(error: unknown, context: FailureContext): ActionEr
   if (error instanceof ActionError) return error;
   if (error instanceof Error && error.name === "AbortError") {
     return new ActionError(`Timed out while trying to ${context.operation} (${context.scope}).`, {
-      remedy: "Raise 'timeout-seconds', or check whether Azure is reachable from the runner.",
+      remedy: `Raise '${Inputs.TimeoutSeconds}', or check whether Azure is reachable from the runner.`,
       cause: error,
     });
   }
   if (!isRestError(error)) {
     const reason = error instanceof Error ? error.message : String(error);
     return new ActionError(`Failed to ${context.operation} (${context.scope}): ${reason}`, {
-      remedy: "Check that the runner can reach 'resource-manager-endpoint'.",
+      remedy: `Check that the runner can reach '${Inputs.ResourceManagerEndpoint}'.`,
       cause: error,
     });
   }

@@ -1,5 +1,6 @@
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { ActionError } from "../errors.ts";
+import { Inputs } from "../names.ts";
 
 /**
  * Retries for every ARM and Graph request, in place of the SDKs' own, because only this policy
@@ -24,9 +25,16 @@ export const systemClock: RetryClock = {
   random: () => Math.random(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
+      // Rejects with the signal's own reason (a TimeoutError at the run's deadline), as Node's
+      // own timers do; the reason is whatever the signal's owner aborted with.
+      if (signal.aborted) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
+        reject(signal.reason);
+        return;
+      }
       const onAbort = () => {
         clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
         reject(signal.reason);
       };
       const timer = setTimeout(() => {
@@ -70,10 +78,7 @@ export function retryAfterMs(headers: { get(name: string): string | undefined },
 }
 
 /** Why a response deserves another try, or undefined when it does not. */
-export function retryReason(
-  request: PipelineRequest,
-  response: PipelineResponse,
-): string | undefined {
+function retryReason(request: PipelineRequest, response: PipelineResponse): string | undefined {
   const { status } = response;
   if (status === 429) return "throttled (429)";
   if (status >= 500 && status !== 501 && status !== 505) return `server error (${status})`;
@@ -111,8 +116,11 @@ function isTransient(error: unknown): boolean {
 
 function outOfTime(what: string, request: PipelineRequest, cause?: unknown): ActionError {
   return new ActionError(
-    `Ran out of time (timeout-seconds) while ${what}: ${describeRequest(request)} was still pending.`,
-    { remedy: "Raise 'timeout-seconds', or re-run the job when Azure is less busy.", cause },
+    `Ran out of time (${Inputs.TimeoutSeconds}) while ${what}: ${describeRequest(request)} was still pending.`,
+    {
+      remedy: `Raise '${Inputs.TimeoutSeconds}', or re-run the job when Azure is less busy.`,
+      cause,
+    },
   );
 }
 
@@ -137,11 +145,15 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
           if (error instanceof ActionError) throw error;
           thrown = error;
           response = (error as { response?: PipelineResponse }).response;
+          // The deadline can pass while the request is in flight, whatever the check above said.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- it can change
           if (signal.aborted) throw outOfTime("waiting for Azure", request, error);
         }
         if (response) {
           const why = retryReason(request, response);
           if (why === undefined) {
+            // What the pipeline threw goes on unchanged: it is the SDK's RestError, or a network error.
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as caught
             if (thrown !== undefined) throw thrown;
             return response;
           }
@@ -152,11 +164,16 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
             throw new ActionError(
               `Azure asked to wait ${Math.ceil(asked / 1000)} s before retrying ` +
                 `${describeRequest(request)} (${why}), but only ` +
-                `${Math.max(0, Math.floor((deadline - clock.now()) / 1000))} s of timeout-seconds remain.`,
-              { remedy: "Re-run the job later, or raise 'timeout-seconds'.", cause: thrown },
+                `${Math.max(0, Math.floor((deadline - clock.now()) / 1000))} s of ${Inputs.TimeoutSeconds} remain.`,
+              {
+                remedy: `Re-run the job later, or raise '${Inputs.TimeoutSeconds}'.`,
+                cause: thrown,
+              },
             );
           }
           if (clock.now() + waitMs >= deadline) {
+            // What the pipeline threw goes on unchanged: it is the SDK's RestError, or a network error.
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as caught
             if (thrown !== undefined) throw thrown;
             return response;
           }

@@ -8,8 +8,8 @@ export function uuidV5(name: string, namespace = NAMESPACE): string {
   const namespaceBytes = Buffer.from(namespace.replaceAll("-", ""), "hex");
   const hash = createHash("sha1").update(namespaceBytes).update(name, "utf8").digest();
   const bytes = hash.subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x50, 6);
+  bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8);
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -6,20 +6,21 @@ import type {
   PullIdentity,
   Registry,
   RoleAssignment,
-} from "../azure/ports.ts";
-import { isScopeAtOrAbove, sameScope, splitArmId } from "../azure/resource-id.ts";
+} from "../domain/ports.ts";
+import { isScopeAtOrAbove, sameScope, splitArmId } from "../domain/resource-id.ts";
 import {
   isRole,
   registryMode,
   roleDefinitionId,
   type Role,
   type RoleChoice,
-} from "../azure/roles.ts";
-import { grantsPull } from "./access.ts";
+} from "../domain/roles.ts";
+import { Inputs } from "../names.ts";
+import { grantsPull } from "../domain/access.ts";
 import { assignmentName } from "./assignment-name.ts";
 import { resolveRole } from "./role.ts";
 import {
-  failureOf,
+  onlyResult,
   forEachRegistry,
   type ClusterContext,
   type PipelineRun,
@@ -141,11 +142,11 @@ export async function attachTo(
     warnings.push(
       `Role '${role.name}' does not allow pulling from ${registry.name}` +
         (mode === "abac"
-          ? `: the registry uses ABAC repository permissions, which ignore AcrPull-style roles. Use 'role: auto'.`
-          : `. Use 'role: auto' for AcrPull.`),
+          ? `: the registry uses ABAC repository permissions, which ignore AcrPull-style roles. Use '${Inputs.Role}: auto'.`
+          : `. Use '${Inputs.Role}: auto' for AcrPull.`),
     );
   }
-  warnings.forEach((warning) => log.warning(warning));
+  for (const warning of warnings) log.warning(warning);
 
   const plan = planAttach(registry, identity, role, target.assignments);
   const created = creation !== undefined && !creation.planned;
@@ -257,7 +258,5 @@ export async function attach(
     ports,
     options,
   );
-  const failure = failureOf(run.items);
-  if (failure) throw failure;
-  return run.items[0]!.result!;
+  return onlyResult(run);
 }

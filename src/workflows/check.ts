@@ -1,9 +1,12 @@
-import type { AzurePorts, CallOptions, Cluster, PullIdentity, Registry } from "../azure/ports.ts";
-import { isScopeAtOrAbove } from "../azure/resource-id.ts";
-import { BuiltInRoles, registryMode, type RegistryMode } from "../azure/roles.ts";
-import { judgeAssignments, PULL_PERMISSION, type AssignmentVerdict } from "./access.ts";
+import { ActionError } from "../errors.ts";
+import type { AzurePorts, CallOptions, Cluster, PullIdentity, Registry } from "../domain/ports.ts";
+import { PULL_PERMISSION } from "../domain/access.ts";
+import { isScopeAtOrAbove } from "../domain/resource-id.ts";
+import { BuiltInRoles, registryMode, type RegistryMode } from "../domain/roles.ts";
+import { Inputs } from "../names.ts";
+import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
 import {
-  failureOf,
+  onlyResult,
   forEachRegistry,
   type ClusterContext,
   type PipelineRun,
@@ -13,11 +16,21 @@ import {
 } from "./pipeline.ts";
 import { describeIdentity, registryWarnings, type TargetRequest } from "./target.ts";
 
-export type CheckRegistriesRequest = Omit<RegistriesRequest, "create">;
+export interface CheckRegistriesRequest extends Omit<RegistriesRequest, "create"> {
+  /** Fail the step when the cluster cannot pull (the input's default), or only warn. */
+  readonly failOnMissing?: boolean;
+}
 
 /** One registry, as the single-registry callers (and their tests) ask. */
 export interface CheckRequest extends TargetRequest {
   readonly subscriptionId: string;
+  readonly failOnMissing?: boolean;
+}
+
+/** A check of every registry, and the run's failure when the cluster cannot pull from one. */
+export interface CheckRun extends PipelineRun<CheckResult> {
+  /** Set (with `failOnMissing`) when the cluster cannot pull from some registry. */
+  readonly failure?: ActionError;
 }
 
 export interface CheckResult {
@@ -72,6 +85,7 @@ export async function checkAgainst(
   const reasons =
     granting.length > 0 ? [] : explainNoAccess(identity, mode, verdicts, controlPlaneVerdicts);
   const warnings = registryWarnings({ cluster, registry });
+  for (const warning of warnings) options.log.warning(warning);
   return {
     cluster,
     registry,
@@ -84,14 +98,35 @@ export async function checkAgainst(
   };
 }
 
-export function checkRegistries(
+export async function checkRegistries(
   request: CheckRegistriesRequest,
   ports: AzurePorts,
   options: RunOptions,
-): Promise<PipelineRun<CheckResult>> {
-  return forEachRegistry(request, ports, options, (context, target, runPorts) =>
+): Promise<CheckRun> {
+  const run = await forEachRegistry(request, ports, options, (context, target, runPorts) =>
     checkAgainst(context, target, runPorts, options),
   );
+  const cannot = run.items.flatMap((item) =>
+    item.result && !item.result.hasPullAccess ? [item.result] : [],
+  );
+  if (cannot.length === 0) return run;
+  const message = cannot
+    .map(
+      (result) =>
+        `Cluster '${request.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
+        result.reasons.join(" "),
+    )
+    .join("\n");
+  if (!(request.failOnMissing ?? true)) {
+    options.log.warning(message);
+    return run;
+  }
+  return {
+    ...run,
+    failure: new ActionError(message, {
+      remedy: `Run this action with '${Inputs.Mode}: attach', or set '${Inputs.FailOnMissing}: false' to only report.`,
+    }),
+  };
 }
 
 /** Check for one registry: its result, or its failure thrown. */
@@ -101,9 +136,7 @@ export async function check(
   options: RunOptions,
 ): Promise<CheckResult> {
   const run = await checkRegistries({ ...request, registries: [request.registry] }, ports, options);
-  const failure = failureOf(run.items);
-  if (failure) throw failure;
-  return run.items[0]!.result!;
+  return onlyResult(run);
 }
 
 function explainNoAccess(
@@ -119,7 +152,7 @@ function explainNoAccess(
       mode === "abac"
         ? `${v.roleName} at ${v.assignment.scope} does not work on this registry: it uses ABAC ` +
             `repository permissions, which ignore AcrPull-style roles. Grant ` +
-            `'${BuiltInRoles.RepositoryReader.name}' instead (mode: attach, role: auto).`
+            `'${BuiltInRoles.RepositoryReader.name}' instead (${Inputs.Mode}: attach, ${Inputs.Role}: auto).`
         : `${v.roleName} at ${v.assignment.scope} grants repository data actions, which only ABAC ` +
             `registries honour; this registry needs ${BuiltInRoles.AcrPull.name}.`,
     );

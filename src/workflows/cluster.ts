@@ -1,5 +1,6 @@
 import { ActionError } from "../errors.ts";
-import type { AzurePorts, CallOptions, Cluster } from "../azure/ports.ts";
+import { Inputs } from "../names.ts";
+import type { AzurePorts, CallOptions, Cluster } from "../domain/ports.ts";
 
 /** Time for the waits of a run: the clock, and the deadline nothing may wait past. */
 export interface WaitClock {
@@ -80,8 +81,8 @@ export async function readReadyCluster(
           ` and the deadline is near.`,
         {
           remedy:
-            "Raise 'timeout-seconds' (a new cluster can take 10 minutes), or run this step " +
-            "after the one that creates the cluster has finished.",
+            `Raise '${Inputs.TimeoutSeconds}' (a new cluster can take 10 minutes), or run this ` +
+            "step after the one that creates the cluster has finished.",
         },
       );
     }

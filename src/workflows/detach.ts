@@ -4,13 +4,13 @@ import type {
   PullIdentity,
   Registry,
   RoleAssignment,
-} from "../azure/ports.ts";
-import { isScopeAtOrAbove, sameScope } from "../azure/resource-id.ts";
-import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../azure/roles.ts";
+} from "../domain/ports.ts";
+import { isScopeAtOrAbove, sameScope } from "../domain/resource-id.ts";
+import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../domain/roles.ts";
 import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
 import { resolveRole } from "./role.ts";
 import {
-  failureOf,
+  onlyResult,
   forEachRegistry,
   type ClusterContext,
   type PipelineRun,
@@ -95,7 +95,7 @@ export async function detachFrom(
   if (plan.remove.length === 0) {
     log.info(`No ${roleNames} assignment of the identity at ${registry.name}: nothing to remove.`);
   } else if (choice.dryRun) {
-    plan.remove.forEach((a) => log.info(`Dry run: would remove ${a.id}.`));
+    for (const a of plan.remove) log.info(`Dry run: would remove ${a.id}.`);
   } else {
     deleting = Promise.all(
       plan.remove.map(async (assignment) => {
@@ -146,7 +146,5 @@ export async function detach(
     ports,
     options,
   );
-  const failure = failureOf(run.items);
-  if (failure) throw failure;
-  return run.items[0]!.result!;
+  return onlyResult(run);
 }

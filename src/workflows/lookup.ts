@@ -5,7 +5,7 @@
  * the subscription's registries and one Azure Resource Graph query for all names together).
  */
 import { ActionError } from "../errors.ts";
-import type { AzurePorts, CallOptions, Registry } from "../azure/ports.ts";
+import type { CallOptions, Registry, RegistryPort } from "../domain/ports.ts";
 import { Inputs } from "../names.ts";
 
 export const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
@@ -50,8 +50,9 @@ export function pickRegistry(query: NameQuery, candidates: readonly Registry[]):
     ? named.filter((r) => r.loginServer.toLowerCase() === query.loginServer)
     : [];
   const chosen = byLoginServer.length > 0 ? byLoginServer : named;
-  if (chosen.length === 0) return { kind: "missing" };
-  if (chosen.length === 1) return { kind: "found", registry: chosen[0]! };
+  const [only, ...others] = chosen;
+  if (!only) return { kind: "missing" };
+  if (others.length === 0) return { kind: "found", registry: only };
   return {
     kind: "failed",
     error: new ActionError(
@@ -73,7 +74,7 @@ export function pickRegistry(query: NameQuery, candidates: readonly Registry[]):
 export async function lookUpRegistries(
   queries: readonly NameQuery[],
   scope: SearchScope,
-  ports: Pick<AzurePorts, "registries">,
+  ports: { readonly registries: RegistryPort },
   options: CallOptions,
 ): Promise<Map<string, LookupAnswer>> {
   const answers = new Map<string, LookupAnswer>();
@@ -114,7 +115,7 @@ function asActionError(error: unknown): ActionError {
 export async function notFoundError(
   query: NameQuery,
   scope: SearchScope,
-  ports: Pick<AzurePorts, "registries">,
+  ports: { readonly registries: RegistryPort },
   options: CallOptions,
 ): Promise<ActionError> {
   const others = await ports.registries.listSubscriptions(options).then(

@@ -25,7 +25,7 @@ import type {
   RegistryRef,
   RoleAssignment,
   RoleDefinitionPort,
-} from "../azure/ports.ts";
+} from "../domain/ports.ts";
 import { defaultRegistryName, suffixedRegistryName } from "../domain/registry-name.ts";
 import { Inputs } from "../names.ts";
 import { readReadyCluster, type WaitClock } from "./cluster.ts";
@@ -109,18 +109,26 @@ export function entryLabel(entry: RegistryEntry): string {
   return entry.name;
 }
 
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
 const realClock: WaitClock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
+      if (signal.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
       const timer = setTimeout(() => {
         signal.removeEventListener("abort", onAbort);
         resolve();
       }, ms);
       const onAbort = () => {
         clearTimeout(timer);
-        reject(signal.reason);
+        reject(abortReason(signal));
       };
       signal.addEventListener("abort", onAbort, { once: true });
     }),
@@ -371,7 +379,9 @@ export async function forEachRegistry<R>(
       const label = entryLabel(entry);
       let registry: Registry | undefined;
       try {
-        const target = await limiter.run(async () => locate(entry, await firsts[i]!));
+        const look = await firsts[i];
+        if (!look) throw new Error("unreachable: every entry has its first look");
+        const target = await limiter.run(() => locate(entry, look));
         registry = target.registry;
         log.info(
           `Registry ${registry.id}${registry.loginServer ? ` (${registry.loginServer})` : ""}.`,
@@ -403,15 +413,25 @@ function dedupe<R>(items: readonly RegistryItem<R>[]): RegistryItem<R>[] {
   });
 }
 
+/** The one registry's result of a run over one registry, or its failure thrown. */
+export function onlyResult<R>(run: PipelineRun<R>): R {
+  const failure = failureOf(run.items);
+  if (failure) throw failure;
+  const result = run.items[0]?.result;
+  if (result === undefined) throw new Error("unreachable: a run over one registry has its result");
+  return result;
+}
+
 /** The run's failure, when some registry failed: each named, with its own fix. */
 export function failureOf(items: readonly RegistryItem<unknown>[]): ActionError | undefined {
-  const failed = items.filter((item) => item.error !== undefined);
-  if (failed.length === 0) return undefined;
-  if (items.length === 1) return failed[0]!.error;
-  const lines = failed.map((item) => `- ${item.label}: ${item.error!.message}`);
-  const remedies = failed
-    .filter((item) => item.error!.remedy)
-    .map((item) => `- ${item.label}: ${item.error!.remedy}`);
+  const failed = items.flatMap((item) => (item.error ? [{ ...item, error: item.error }] : []));
+  const [first] = failed;
+  if (!first) return undefined;
+  if (items.length === 1) return first.error;
+  const lines = failed.map((item) => `- ${item.label}: ${item.error.message}`);
+  const remedies = failed.flatMap((item) =>
+    item.error.remedy ? [`- ${item.label}: ${item.error.remedy}`] : [],
+  );
   return new ActionError(
     `${failed.length} of ${items.length} registries failed (the others were handled):\n${lines.join("\n")}`,
     remedies.length > 0 ? { remedy: `\n${remedies.join("\n")}` } : {},

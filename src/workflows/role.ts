@@ -1,6 +1,6 @@
 import { ActionError } from "../errors.ts";
-import type { AzurePorts, Registry, RoleDefinition } from "../azure/ports.ts";
-import { splitArmId } from "../azure/resource-id.ts";
+import type { AzurePorts, Registry, RoleDefinition } from "../domain/ports.ts";
+import { splitArmId } from "../domain/resource-id.ts";
 import {
   BuiltInRoles,
   defaultPullRole,
@@ -9,8 +9,9 @@ import {
   roleGuid,
   type Role,
   type RoleChoice,
-} from "../azure/roles.ts";
+} from "../domain/roles.ts";
 import type { WorkflowOptions } from "./target.ts";
+import { Inputs } from "../names.ts";
 
 export interface ResolvedRole {
   readonly role: Role;
@@ -40,7 +41,7 @@ export async function resolveRole(
     const id = roleDefinitionId(subscriptionId, { name: guid, guid });
     const definition = await ports.roleDefinitions.getRoleDefinition(id, options);
     if (!definition) {
-      throw new ActionError(`Input 'role': there is no role definition ${choice.guid}.`, {
+      throw new ActionError(`Input '${Inputs.Role}': there is no role definition ${choice.guid}.`, {
         remedy:
           "Use a role's GUID as listed by 'az role definition list --query [].name', or its name.",
       });
@@ -51,7 +52,7 @@ export async function resolveRole(
   const [definition, ...others] = found;
   if (!definition) {
     throw new ActionError(
-      `Input 'role': no role named '${choice.name}' can be assigned on ${registry.id}.`,
+      `Input '${Inputs.Role}': no role named '${choice.name}' can be assigned on ${registry.id}.`,
       {
         remedy:
           `Check the spelling (names are as in 'az role definition list --name "${choice.name}"'), ` +
@@ -60,7 +61,7 @@ export async function resolveRole(
     );
   }
   if (others.length > 0) {
-    throw new ActionError(`Input 'role': several roles are named '${choice.name}'.`, {
+    throw new ActionError(`Input '${Inputs.Role}': several roles are named '${choice.name}'.`, {
       remedy: `Give the role's GUID instead: ${found.map((d) => d.name).join(", ")}.`,
     });
   }

@@ -7,8 +7,8 @@ import type {
   PullIdentity,
   Registry,
   RegistryRef,
-} from "../azure/ports.ts";
-import { isGuid } from "../azure/resource-id.ts";
+} from "../domain/ports.ts";
+import { isGuid } from "../domain/resource-id.ts";
 
 /** What every mode starts from: the cluster, the registry and the cluster's pull identity. */
 export interface TargetRequest {

@@ -23,14 +23,14 @@ export function isGuid(value: string): boolean {
  */
 export function parseResourceId(raw: string, expectedType: string, inputName: string): ResourceId {
   const example = `/subscriptions/<subscription-guid>/resourceGroups/<group>/providers/${expectedType}/<name>`;
-  const refuse = (why: string): never => {
+  function refuse(why: string): never {
     throw new ActionError(
       `Input '${inputName}' is not a valid resource id: ${quote(raw)} ${why}.`,
       {
         remedy: `Use the full id of the resource, in the form ${example} (az resource show --query id).`,
       },
     );
-  };
+  }
   if (!raw.startsWith("/")) refuse("does not start with '/subscriptions/'");
   if (/[\s?#%\\]/.test(raw) || raw.includes("//")) {
     refuse("contains whitespace, a query string, an escape or an empty segment");
@@ -41,23 +41,28 @@ export function parseResourceId(raw: string, expectedType: string, inputName: st
     parts;
   if (
     parts.length !== 8 ||
+    subscriptionId === undefined ||
+    resourceGroup === undefined ||
+    namespace === undefined ||
+    type === undefined ||
+    name === undefined ||
     subscriptions?.toLowerCase() !== "subscriptions" ||
     groups?.toLowerCase() !== "resourcegroups" ||
     providers?.toLowerCase() !== "providers"
   ) {
     refuse("does not have the form of a resource id");
   }
-  if (!isGuid(subscriptionId!)) refuse(`has a subscription id that is not a GUID`);
+  if (!isGuid(subscriptionId)) refuse(`has a subscription id that is not a GUID`);
   const actualType = `${namespace}/${type}`;
   if (actualType.toLowerCase() !== expectedType.toLowerCase()) {
     refuse(`is a ${actualType}, not a ${expectedType}`);
   }
   return {
     id: raw,
-    subscriptionId: subscriptionId!.toLowerCase(),
-    resourceGroup: resourceGroup!,
+    subscriptionId: subscriptionId.toLowerCase(),
+    resourceGroup,
     type: actualType,
-    name: name!,
+    name,
   };
 }
 

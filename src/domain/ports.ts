@@ -1,9 +1,12 @@
 /**
  * The narrow view of Azure the workflows work with: domain types and one small interface per
- * service. Adapters (adapters.ts) implement them over the Azure SDK; tests implement them in memory.
+ * service. Adapters (src/azure/, one file per port) implement them over the Azure SDK; tests implement them in memory.
  */
 
-/** Which registry the user means: a name (or login server) to look up, or a full resource id. */
+/**
+ * Which registry the user means: a name (or login server) to look up, or a full resource id,
+ * kept with the parts settings parsed it into (so nothing downstream splits it again).
+ */
 export type RegistryRef =
   | {
       readonly kind: "name";
@@ -12,7 +15,13 @@ export type RegistryRef =
       /** Lower-cased; set when the user gave the login server rather than the name. */
       readonly loginServer?: string;
     }
-  | { readonly kind: "id"; readonly id: string; readonly subscriptionId: string };
+  | {
+      readonly kind: "id";
+      readonly id: string;
+      readonly subscriptionId: string;
+      readonly resourceGroup: string;
+      readonly name: string;
+    };
 
 /** The identity the cluster's nodes pull images with. */
 export interface PullIdentity {

@@ -8,7 +8,7 @@ import {
 } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import { ActionError } from "../errors.ts";
-import type { DirectoryPort } from "./ports.ts";
+import type { DirectoryPort } from "../domain/ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 
 export interface GraphConnection {

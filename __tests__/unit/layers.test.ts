@@ -1,0 +1,89 @@
+/**
+ * The layering table in eslint.config.js, enforced: small files that break it, linted in memory
+ * with the project's own configuration, fail with the layer rule; files that keep it pass.
+ */
+import { join } from "node:path";
+import { ESLint } from "eslint";
+import { describe, expect, it } from "@jest/globals";
+
+const root = join(import.meta.dirname, "..", "..");
+const eslint = new ESLint({
+  cwd: root,
+  // The files below do not exist, so only the layer rule runs (type-aware rules need a file on
+  // disk); every other block of the configuration still applies and could override it.
+  ruleFilter: ({ ruleId }) => ruleId === "no-restricted-imports",
+  overrideConfig: { languageOptions: { parserOptions: { projectService: false } } },
+});
+
+async function layerErrors(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(root, filePath) });
+  return (result?.messages ?? []).map((m) => `${m.ruleId ?? "parse"}: ${m.message}`);
+}
+
+describe("imports a layer may not make fail lint", () => {
+  it.each([
+    ["src/workflows/probe.ts", 'import { readSettings } from "../settings.ts";'],
+    ["src/workflows/probe.ts", 'import { reportAttach } from "../report.ts";'],
+    ["src/workflows/probe.ts", 'import { run } from "../main.ts";'],
+    ["src/workflows/probe.ts", 'import { signIn } from "../auth/session.ts";'],
+    [
+      "src/workflows/probe.ts",
+      'import { ContainerServiceClient } from "@azure/arm-containerservice";',
+    ],
+    ["src/workflows/probe.ts", 'import * as core from "@actions/core";'],
+    ["src/workflows/probe.ts", 'import type { TokenCredential } from "@azure/identity";'],
+    ["src/workflows/probe.ts", 'import { createAzurePorts } from "../azure/clients.ts";'],
+    [
+      "src/domain/probe.ts",
+      'import type { ContainerServiceClient } from "@azure/arm-containerservice";',
+    ],
+    ["src/domain/probe.ts", 'import { resolveRole } from "../workflows/role.ts";'],
+    ["src/domain/probe.ts", 'import { toActionError } from "../azure/errors.ts";'],
+    ["src/azure/probe.ts", 'import { readSettings } from "../settings.ts";'],
+    ["src/azure/probe.ts", 'import { attach } from "../workflows/attach.ts";'],
+    ["src/azure/probe.ts", 'import * as core from "@actions/core";'],
+    ["src/auth/probe.ts", 'import { reportFailure } from "../report.ts";'],
+    ["src/settings.ts", 'import { attach } from "./workflows/attach.ts";'],
+    ["src/report.ts", 'import { readSettings } from "./settings.ts";'],
+    [
+      "src/names.ts",
+      'import { ActionError } from "./errors.ts";\nimport { run } from "./main.ts";',
+    ],
+    ["emulator/probe.ts", 'import { Inputs } from "../src/names.ts";'],
+    ["emulator/seeds/probe.ts", 'import { attach } from "../../src/workflows/attach.ts";'],
+    ["emulator/probe.ts", 'import { RestError } from "@azure/core-rest-pipeline";'],
+    ["emulator/probe.ts", 'import * as core from "@actions/core";'],
+  ])("%s: %s", async (file, code) => {
+    const errors = await layerErrors(file, `${code}\nexport {};\n`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^no-restricted-imports: .*layer may not import/);
+  });
+});
+
+describe("imports a layer may make pass lint", () => {
+  it.each([
+    ["src/workflows/probe.ts", 'import type { AzurePorts } from "../domain/ports.ts";'],
+    [
+      "src/domain/probe.ts",
+      'import { ActionError } from "../errors.ts";\nimport { isGuid } from "./resource-id.ts";',
+    ],
+    ["src/azure/probe.ts", 'import { BuiltInRoles } from "../domain/roles.ts";'],
+    ["src/workflows/probe.ts", 'import { Inputs } from "../names.ts";'],
+    ["src/workflows/probe.ts", 'import { ActionError } from "../errors.ts";'],
+    ["src/workflows/probe.ts", 'import { attach } from "./attach.ts";'],
+    ["src/azure/probe.ts", 'import { ContainerServiceClient } from "@azure/arm-containerservice";'],
+    ["src/auth/probe.ts", 'import { DefaultAzureCredential } from "@azure/identity";'],
+    [
+      "src/main.ts",
+      'import * as core from "@actions/core";\nimport { attach } from "./workflows/attach.ts";',
+    ],
+    ["src/report.ts", 'import type { CheckResult } from "./workflows/check.ts";'],
+    ["src/settings.ts", 'import { parseSignInSettings } from "./auth/sign-in-settings.ts";'],
+    [
+      "emulator/probe.ts",
+      'import { createServer } from "node:https";\nimport { start } from "./index.ts";',
+    ],
+  ])("%s: %s", async (file, code) => {
+    expect(await layerErrors(file, `${code}\nexport {};\n`)).toEqual([]);
+  });
+});

@@ -1,0 +1,138 @@
+import type { EmulatorRequest } from "./exchange.ts";
+import type { FaultQueue } from "./faults.ts";
+import type { PrincipalType } from "./seed.ts";
+import type { EmulatorState } from "./state.ts";
+
+/**
+ * Races another writer can make a run lose, each played on the next matching role assignment
+ * request: the assignment the run is deleting goes away just before its DELETE (ARM answers
+ * 204), the one it is creating appears just before its PUT, an existing one is answered 201, or
+ * the connection drops once the write is applied. Built on `inject` faults (faults.ts), so
+ * `clearFaults()` disarms them and `emulator.requests` marks the requests they shaped.
+ */
+export interface RaceControls {
+  /**
+   * Deletes an assignment directly, as a concurrent deleter would (no caller, no RBAC check), by
+   * its name or its full id. False when there was none.
+   */
+  removeRoleAssignment(nameOrId: string): boolean;
+  /**
+   * The next role assignment DELETE (or the next `times`) finds its assignment deleted by
+   * someone else just before: the emulator removes it, then answers as ARM does, 204.
+   */
+  deleteConcurrently(options?: { readonly times?: number }): void;
+  /**
+   * The next role assignment PUT (or the next `times`) finds the same assignment, under the same
+   * name, created by someone else just before (with `createdOn`, `createdBy` and `description`
+   * if given): the PUT then answers as for an existing assignment, 200, or 201 after
+   * `setExistingAssignmentPutStatus(201)`, with that `createdOn`.
+   */
+  createConcurrently(options?: ConcurrentCreate): void;
+  /**
+   * What a PUT of a role assignment that already exists, unchanged, under that name answers: 200
+   * (the default) or 201. ARM's spec documents both; the body keeps the existing `createdOn`.
+   */
+  setExistingAssignmentPutStatus(status: 200 | 201): void;
+  /**
+   * The next role assignment write (PUT unless `method` says DELETE; `times` of them) is
+   * applied, then its connection drops before the answer: the client sees a reset, the write
+   * happened. The SDKs retry a reset: `times: Infinity` drops the retries too.
+   */
+  dropAfterWrite(options?: { readonly method?: "PUT" | "DELETE"; readonly times?: number }): void;
+}
+
+export interface ConcurrentCreate {
+  readonly times?: number;
+  /** When the other writer made it; the emulator's clock now if omitted. */
+  readonly createdOn?: string | Date;
+  /** The other writer's object id; none if omitted. */
+  readonly createdBy?: string;
+  readonly description?: string;
+}
+
+/** A role assignment addressed by name or id (not a list, not a role definition). */
+const ASSIGNMENT_PATH = /\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+\/?$/i;
+
+/** The controls an `Emulator` exposes; `clearFaults()` also puts the PUT status back to 200. */
+export function raceControls(state: EmulatorState, faults: FaultQueue): RaceControls {
+  faults.onClear(() => (state.existingAssignmentPutStatus = 200));
+  return {
+    removeRoleAssignment: (nameOrId) => {
+      const name = nameOrId.split("/").filter(Boolean).at(-1) ?? "";
+      if (!state.roleAssignment(name)) return false;
+      state.deleteRoleAssignment(name);
+      return true;
+    },
+    deleteConcurrently: (options = {}) =>
+      faults.add({
+        method: "DELETE",
+        path: ASSIGNMENT_PATH,
+        times: options.times ?? 1,
+        before: (request) => {
+          const name = addressed(request)?.name;
+          if (name) state.deleteRoleAssignment(name);
+        },
+      }),
+    createConcurrently: (options = {}) =>
+      faults.add({
+        method: "PUT",
+        path: ASSIGNMENT_PATH,
+        times: options.times ?? 1,
+        before: (request) => createAsRequested(state, request, options),
+      }),
+    setExistingAssignmentPutStatus: (status) => {
+      if (status !== 200 && status !== 201) {
+        throw new Error(`An existing assignment's PUT answers 200 or 201, not ${String(status)}`);
+      }
+      state.existingAssignmentPutStatus = status;
+    },
+    dropAfterWrite: (options = {}) =>
+      faults.add({
+        method: options.method ?? "PUT",
+        path: ASSIGNMENT_PATH,
+        times: options.times ?? 1,
+        resetAfterApplying: true,
+      }),
+  };
+}
+
+/** The scope and name a role assignment request addresses. */
+function addressed(request: EmulatorRequest): { scope: string; name: string } | undefined {
+  const lower = request.segments.map((segment) => segment.toLowerCase());
+  const at = lower.lastIndexOf("roleassignments");
+  const name = request.segments[at + 1];
+  if (at < 2 || name === undefined || lower[at - 1] !== "microsoft.authorization") return undefined;
+  return { scope: `/${request.segments.slice(0, at - 2).join("/")}`, name };
+}
+
+/** Creates what the PUT asks for, under its name, unless it already exists. */
+function createAsRequested(
+  state: EmulatorState,
+  request: EmulatorRequest,
+  options: ConcurrentCreate,
+): void {
+  const target = addressed(request);
+  if (!target || state.roleAssignment(target.name)) return;
+  let properties: Record<string, unknown> | undefined;
+  try {
+    properties = (JSON.parse(request.body.toString("utf8")) as { properties?: typeof properties })
+      .properties;
+  } catch {
+    return; // a malformed body: let ARM's own answer say so
+  }
+  if (typeof properties?.roleDefinitionId !== "string") return;
+  if (typeof properties.principalId !== "string") return;
+  state.addRoleAssignment(
+    {
+      scope: target.scope,
+      name: target.name,
+      roleDefinitionId: properties.roleDefinitionId,
+      principalId: properties.principalId,
+      principalType: properties.principalType as PrincipalType | undefined,
+      createdOn: options.createdOn,
+      createdBy: options.createdBy,
+      description: options.description,
+    },
+    null,
+  );
+}
