@@ -188,11 +188,11 @@ export const armErrors = {
     ),
   // --- registries (Microsoft.ContainerRegistry) ---
   // Code and text as `az acr create` prints them; the status (409) is not confirmed.
-  registryNameInUse: (name: string) =>
+  registryNameInUse: (name: string, suffix = "azurecr.io") =>
     new ArmError(
       409,
       "AlreadyInUse",
-      `The registry DNS name ${name.toLowerCase()}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`,
+      `The registry DNS name ${name.toLowerCase()}.${suffix} is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`,
     ),
   // Unverified code and text (the SDKs check the pattern before sending, so this is rare).
   invalidRegistryName: (name: string) =>

@@ -3,6 +3,7 @@ import type { ArmCall, ArmContext } from "./arm-context.ts";
 import { ArmError, armErrors } from "./arm-errors.ts";
 import { handleAuthorization, splitAuthorizationPath } from "./authorization.ts";
 import { headerValue, type EmulatorRequest, type EmulatorResponse } from "./exchange.ts";
+import { handleResourceGraph, isResourceGraphPath } from "./resource-graph.ts";
 import { handleResources } from "./resources.ts";
 import { bearerToken } from "./tokens.ts";
 
@@ -36,6 +37,7 @@ export function handleArm(request: EmulatorRequest, context: ArmContext): Emulat
 function route(call: ArmCall): EmulatorResponse {
   const authorizationPath = splitAuthorizationPath(call.request.segments, call.apiVersion);
   if (authorizationPath) return handleAuthorization(call, authorizationPath);
+  if (isResourceGraphPath(call.request.segments)) return handleResourceGraph(call);
   return handleResources(call);
 }
 

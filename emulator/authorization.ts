@@ -250,7 +250,10 @@ function readAssignmentProperties(call: ArmCall, scope: string): AssignmentPrope
     }
   }
   const principal = state.principal(principalId);
-  if (!principal) throw armErrors.principalNotFound(principalId, state.tenantId);
+  // A kubelet identity just created with its cluster is not replicated yet (cluster-provisioning.ts).
+  if (!principal || state.clusterProvisioning.principalNotReplicated(principalId)) {
+    throw armErrors.principalNotFound(principalId, state.tenantId);
+  }
   if (requestedType && requestedType !== principal.principalType) {
     throw armErrors.unmatchedPrincipalType(
       principalId,

@@ -33,6 +33,7 @@ export interface RegistryView {
   readonly location: string;
   readonly sku: RegistrySku;
   readonly provisioningState: ProvisioningState;
+  readonly loginServer: string;
 }
 
 /** What an `Emulator` offers on top of `inject` to arm these faults while it runs. */
@@ -82,6 +83,7 @@ export function faultControls(state: EmulatorState, faults: FaultQueue): FaultCo
         location: registry.location,
         sku: registry.sku,
         provisioningState: registry.provisioningState,
+        loginServer: registry.loginServer,
       })),
   };
 }

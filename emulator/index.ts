@@ -26,6 +26,7 @@ import {
   type RoleAssignmentInput,
 } from "./state.ts";
 import { createServerCertificates } from "./tls.ts";
+import { worldControls, type WorldControls } from "./world-controls.ts";
 import { TokenAuthority } from "./tokens.ts";
 
 export type { Fault } from "./faults.ts";
@@ -33,9 +34,18 @@ export type { FaultOptions, OperationError, RegistryView } from "./fault-control
 export type { RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
 export type { RoleAssignmentInput } from "./state.ts";
+export type { ClusterProvisioningState, ClusterView, WorldControls } from "./world-controls.ts";
+export type {
+  SeedCluster,
+  SeedKubeletIdentity,
+  SeedRegistry,
+  SeedRoleAssignment,
+  SeedServicePrincipal,
+  SeedSubscription,
+} from "./seed.ts";
+export { RESOURCE_GRAPH_API_VERSIONS } from "./resource-graph.ts";
 export { loadSeed } from "./seed.ts";
 export { startProxy, type Proxy } from "./proxy.ts";
-export type { SeedRoleAssignment } from "./seed.ts";
 export {
   everyField,
   headerSafe,
@@ -57,6 +67,15 @@ export const PROXY_ONLY_HOST = "pipelines.actions.localhost";
 
 /** The seed `npm run emulator` and `startEmulator()` use when given none. */
 export const DEMO_SEED_PATH = fileURLToPath(new URL("./seeds/demo.json", import.meta.url));
+
+/**
+ * A seed with registries in the cluster's group, other groups and other subscriptions (one the
+ * deployer cannot see), a login server with a domain-name-label hash, a name taken outside the
+ * tenant, and clusters still `Creating` and `Failed` (emulator/README.md describes it).
+ */
+export const REGISTRIES_SEED_PATH = fileURLToPath(
+  new URL("./seeds/registries.json", import.meta.url),
+);
 
 /** Also takes the fault options of fault-controls.ts (list lag, async operations, the clock). */
 export interface EmulatorOptions extends FaultOptions {
@@ -93,10 +112,11 @@ export interface RoleAssignmentView {
 }
 
 /**
- * Also has the fault controls of fault-controls.ts (`setListDelay`, `failNextRegistryCreate`...)
- * and the races of races.ts (`deleteConcurrently`, `createConcurrently`, `dropAfterWrite`...).
+ * Also has the fault controls of fault-controls.ts (`setListDelay`, `failNextRegistryCreate`...),
+ * the races of races.ts (`deleteConcurrently`, `createConcurrently`, `dropAfterWrite`...) and the
+ * world views of world-controls.ts (`clusters()`).
  */
-export interface Emulator extends FaultControls, RaceControls {
+export interface Emulator extends FaultControls, RaceControls, WorldControls {
   /** `https://127.0.0.1:<port>`: the ARM endpoint, the authority host, and Graph. */
   readonly url: string;
   /** The CA that signed the server's certificate; trust it to talk to the emulator. */
@@ -237,6 +257,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearFaults: () => faults.clear(),
     ...faultControls(state, faults),
     ...raceControls(state, faults),
+    ...worldControls(state),
     hostile: (answers) => hostile.add(answers),
     clearHostile: () => hostile.clear(),
     clearRequests: () => {

@@ -22,7 +22,12 @@ export function isMetadataPath(segments: readonly string[]): boolean {
   return segments.join("/").toLowerCase() === "metadata/endpoints";
 }
 
-export function handleMetadata(request: EmulatorRequest, baseUrl: string): EmulatorResponse {
+/** `acrLoginServerSuffix` is the seed's (`azurecr.io` unless it names another cloud's). */
+export function handleMetadata(
+  request: EmulatorRequest,
+  baseUrl: string,
+  acrLoginServerSuffix = "azurecr.io",
+): EmulatorResponse {
   if (request.method !== "GET") {
     return jsonResponse(405, {
       error: { code: "MethodNotAllowed", message: "The metadata endpoint only answers GET." },
@@ -59,7 +64,7 @@ export function handleMetadata(request: EmulatorRequest, baseUrl: string): Emula
     graph: root,
     name: EMULATED_CLOUD_NAME,
     suffixes: {
-      acrLoginServer: "azurecr.io",
+      acrLoginServer: acrLoginServerSuffix,
       keyVaultDns: "vault.azure.net",
       storage: "core.windows.net",
       sqlServerHostname: "database.windows.net",

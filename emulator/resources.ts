@@ -174,6 +174,11 @@ function getResource(
   if (!state.resourceGroup(subscription.subscriptionId, groupName)) {
     throw armErrors.resourceGroupNotFound(groupName);
   }
+  // A GET of a cluster still being created is one step toward Succeeded (cluster-provisioning.ts).
+  const cluster =
+    resourceType.type === "managedClusters" &&
+    state.cluster(subscription.subscriptionId, groupName, name);
+  if (cluster) state.clusterProvisioning.read(cluster);
   const found = resourceType
     .bodies(state, subscription.subscriptionId, groupName)
     .find((body) => body.name.toLowerCase() === name.toLowerCase());
@@ -289,13 +294,17 @@ const DEFAULT_KUBERNETES_VERSION = "1.32.6";
  * generates (the cluster's and the kubelet identity's), unlike most providers: callers must
  * compare resource ids without regard to case.
  */
-function clusterBody(cluster: Cluster, state: EmulatorState) {
+export function clusterBody(
+  cluster: Cluster,
+  state: EmulatorState,
+  provisioningState = state.clusterProvisioning.stateOf(cluster),
+) {
   const managedIdentity = cluster.servicePrincipalClientId.toLowerCase() === "msi";
   const version = cluster.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
   const nodeResourceGroup = `MC_${cluster.resourceGroup}_${cluster.name}_${cluster.location}`;
   const dnsPrefix = clusterDnsPrefix(cluster);
   const hostSuffix = shortHash(cluster.subscriptionId, cluster.resourceGroup, cluster.name);
-  const kubelet = cluster.kubeletIdentity;
+  const kubelet = provisioningState === "Creating" ? undefined : cluster.kubeletIdentity;
   return {
     id: `/subscriptions/${cluster.subscriptionId}/resourcegroups/${cluster.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster.name}`,
     location: cluster.location,
@@ -311,7 +320,7 @@ function clusterBody(cluster: Cluster, state: EmulatorState) {
     }),
     sku: { name: "Base", tier: "Free" },
     properties: {
-      provisioningState: "Succeeded",
+      provisioningState,
       powerState: { code: "Running" },
       kubernetesVersion: version,
       currentKubernetesVersion: version,
@@ -329,7 +338,7 @@ function clusterBody(cluster: Cluster, state: EmulatorState) {
           maxPods: 110,
           type: "VirtualMachineScaleSets",
           enableAutoScaling: false,
-          provisioningState: "Succeeded",
+          provisioningState,
           powerState: { code: "Running" },
           orchestratorVersion: version,
           currentOrchestratorVersion: version,

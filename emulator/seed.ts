@@ -1,4 +1,6 @@
 import { readFile } from "node:fs/promises";
+import type { ClusterProvisioningState } from "./cluster-provisioning.ts";
+import { validateRegistryWorld } from "./seed-registry-world.ts";
 
 /**
  * The emulator's starting world, as a JSON file (format documented in emulator/README.md).
@@ -18,6 +20,16 @@ export interface Seed {
   readonly managedIdentities?: readonly SeedManagedIdentity[];
   /** The GitHub Actions run whose OIDC tokens the emulator's GitHub issuer signs. */
   readonly github?: SeedGitHubRun;
+  /**
+   * Registry names held outside this tenant (registry names are global DNS names):
+   * checkNameAvailability says `AlreadyExists` and a create is 409 `AlreadyInUse`.
+   */
+  readonly takenRegistryNames?: readonly string[];
+  /**
+   * The cloud's registry login server suffix, `suffixes.acrLoginServer` of `/metadata/endpoints`
+   * and the suffix of every registry's default login server; `azurecr.io` if omitted.
+   */
+  readonly acrLoginServerSuffix?: string;
 }
 
 export interface SeedSubscription {
@@ -94,6 +106,18 @@ export interface SeedCluster {
   readonly servicePrincipalClientId?: string;
   /** Object id of the cluster's system-assigned identity; derived from the name if omitted. */
   readonly systemIdentityPrincipalId?: string;
+  /** Where its creation stands (cluster-provisioning.ts); `Succeeded` if omitted. */
+  readonly provisioningState?: ClusterProvisioningState;
+  /**
+   * For a `Creating` or `Updating` cluster: how many GETs still answer that state before one
+   * answers `Succeeded`. Omitted: it never finishes.
+   */
+  readonly readsUntilSucceeded?: number;
+  /**
+   * Role assignment writes naming the kubelet identity that answer `PrincipalNotFound` once the
+   * identity has appeared (Entra ID replication delay); 0 if omitted.
+   */
+  readonly kubeletPrincipalNotFoundWrites?: number;
 }
 
 export interface SeedKubeletIdentity {
@@ -115,6 +139,11 @@ export interface SeedRegistry {
   readonly adminUserEnabled?: boolean;
   readonly roleAssignmentMode?: RoleAssignmentMode;
   readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  /**
+   * The registry's login server, for one with a domain-name-label hash (`myacr-e7d4hkc5.azurecr.io`)
+   * or another cloud's suffix; `{name lower-cased}.{acrLoginServerSuffix}` if omitted.
+   */
+  readonly loginServer?: string;
 }
 
 export interface SeedRoleDefinition {
@@ -269,6 +298,7 @@ export function validateSeed(value: unknown): Seed {
   if (identities.filter((identity) => identity.kind === "system").length > 1) {
     throw new Error("a machine has at most one system-assigned managed identity");
   }
+  validateRegistryWorld(seed);
   if (seed.github !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(seed.github.repository)) {
     throw new Error(`github.repository must be "owner/repo", got "${seed.github.repository}"`);
   }

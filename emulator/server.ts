@@ -153,7 +153,7 @@ function handle(service: ServiceName, request: EmulatorRequest, context: Service
     case "identity":
       return handleManagedIdentity(request, { ...context, tenantId: context.state.tenantId });
     case "metadata":
-      return handleMetadata(request, context.baseUrl);
+      return handleMetadata(request, context.baseUrl, context.state.acrLoginServerSuffix);
     case "graph":
       return handleGraph(request, context);
     case "arm":
