@@ -289,27 +289,23 @@ export async function reportCheck(run: PipelineRun<CheckResult>): Promise<void> 
   );
   core.setOutput(Outputs.Changed, "false");
   core.setOutput(Outputs.Reasons, JSON.stringify(reasonsOf(run)));
-  const rows = run.items.flatMap((item): SummaryRow[] => {
+  // One row per registry: the role that grants pull, or the roles that do not.
+  const rows = run.items.map((item): SummaryRow => {
     const result = item.result;
-    if (!result) return [failedRow(item, identity)];
-    if (result.verdicts.length === 0) {
-      return [
-        {
-          registry: registryCell(item),
-          identity,
-          role: "none",
-          scope: result.registry.id,
-          happened: "❌ no role assigned",
-        },
-      ];
-    }
-    return result.verdicts.map((v) => ({
+    if (!result) return failedRow(item, identity);
+    const granting = result.verdicts.find((v) => v.grantsPull);
+    const roles = result.verdicts.map((v) => v.roleName).join(", ");
+    return {
       registry: registryCell(item),
       identity,
-      role: v.roleName,
-      scope: v.assignment.scope,
-      happened: v.grantsPull ? "✅ grants pull" : "does not grant pull",
-    }));
+      role: granting?.roleName ?? (roles || "none"),
+      scope: granting?.assignment.scope ?? result.registry.id,
+      happened: granting
+        ? "✅ grants pull"
+        : result.verdicts.length === 0
+          ? "❌ no role assigned"
+          : "❌ does not grant pull",
+    };
   });
   const notes = run.items.flatMap((item) => {
     const result = item.result;

@@ -324,16 +324,33 @@ describe("reportCheck", () => {
     });
   });
 
-  it("summarises each assignment's verdict, escaped, and the conclusion", async () => {
+  it("summarises the registry in one row, escaped, and the conclusion", async () => {
     await reportCheck(runOf(result));
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: check</h3>");
-    expect(text).toContain("<td>Log &#60;Reader&#62;</td>");
-    expect(text).toContain("<td>does not grant pull</td>");
+    // One row for the registry: the role that grants pull, where it is assigned.
+    expect(text.match(/<tr>/g)).toHaveLength(2);
+    expect(text).toContain("<td>AcrPull</td>");
     expect(text).toContain(`<td>${scopes.registryGroup}</td>`);
     expect(text).toContain("<td>✅ grants pull</td>");
     expect(text).toContain("<li>✅ The cluster can pull from demoacr.azurecr.io.</li>");
+    expect(text).not.toContain("<Reader>");
+  });
+
+  it("names the roles that do not grant pull, escaped", async () => {
+    await reportCheck(
+      runOf({
+        ...result,
+        hasPullAccess: false,
+        verdicts: [verdict(held(scopes.registry, ACR_PUSH, "x"), "Log <Reader>", false)],
+        reasons: ["The identity's roles on the registry (Log <Reader>) do not include pull."],
+      }),
+    );
+
+    const text = summary();
+    expect(text).toContain("<td>Log &#60;Reader&#62;</td>");
+    expect(text).toContain("<td>❌ does not grant pull</td>");
     expect(text).not.toContain("<Reader>");
   });
 
