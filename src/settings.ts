@@ -213,6 +213,12 @@ export function readSettings(
         problems.map((p) => `- ${p.message}${p.remedy ? ` ${p.remedy}` : ""}`).join("\n"),
     );
   }
+  if (!settings.createRegistry && read(Inputs.RegistrySku) !== "") {
+    core.warning(
+      `Input '${Inputs.RegistrySku}' only applies with '${Inputs.CreateRegistry}: true'; it is ` +
+        `ignored here. Remove it, or set '${Inputs.CreateRegistry}: true'.`,
+    );
+  }
   if (settings.dryRun && settings.mode === "check") {
     core.warning(
       `Input '${Inputs.DryRun}' is not needed with '${Inputs.Mode}: check': check never writes. ` +
