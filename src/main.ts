@@ -1,6 +1,8 @@
 import * as core from "@actions/core";
+import { SignInTimeout } from "./auth/deadline.ts";
 import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
+import { fetchCloudMetadata } from "./azure/cloud-metadata.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
@@ -25,6 +27,11 @@ export async function run(): Promise<void> {
     const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
+    const budget = {
+      deadline: started + settings.timeoutSeconds * 1000,
+      signal: deadline,
+      clock: systemClock,
+    };
     const session = await core.group("Signing in", () =>
       signIn(settings.signIn, {
         getIdToken: (audience) => core.getIDToken(audience),
@@ -33,14 +40,11 @@ export async function run(): Promise<void> {
         },
         log: core,
         signal: deadline,
+        fetchJson: (url, signal) => fetchCloudMetadata(url, signal, budget, USER_AGENT),
+        timeoutSeconds: settings.timeoutSeconds,
       }),
     );
 
-    const budget = {
-      deadline: started + settings.timeoutSeconds * 1000,
-      signal: deadline,
-      clock: systemClock,
-    };
     const ports = createAzurePorts(
       {
         credential: session.credential,
@@ -63,6 +67,9 @@ export async function run(): Promise<void> {
     core.setFailed(message);
     // The summary of a run that reported its registries already says what failed.
     if (!(error instanceof ReportedFailure)) await reportFailure(message).catch(() => undefined);
+    // What sign-in was waiting for (MSAL, the Azure CLI, GitHub's token client) cannot be
+    // cancelled and would keep the process, and so the step, alive past its deadline.
+    if (error instanceof SignInTimeout) setTimeout(() => process.exit(), 100).unref();
   }
 }
 
