@@ -162,7 +162,10 @@ describe("several registries", () => {
     const result = await attachAll(azure, request([byName("demoacr"), byId(scopes.registry)])).run;
 
     expect(result.items).toHaveLength(1);
+    expect(result.items[0]!.result?.outcome).toBe("created");
     expect(pullsOf(azure)).toEqual([scopes.registry]);
+    // One write: the second entry shared the first one's work.
+    expect(azure.writes.filter((w) => w.startsWith("PUT"))).toHaveLength(1);
   });
 
   it("detaches and checks several registries in one run", async () => {

@@ -374,6 +374,7 @@ export async function forEachRegistry<R>(
     return create(name, request.create.sku, request.create.dryRun);
   }
 
+  const claimed = new Map<string, Promise<R>>();
   const items = await Promise.all(
     entries.map(async (entry, i): Promise<RegistryItem<R>> => {
       const label = entryLabel(entry);
@@ -387,7 +388,14 @@ export async function forEachRegistry<R>(
           `Registry ${registry.id}${registry.loginServer ? ` (${registry.loginServer})` : ""}.`,
         );
         const context = await clusterContext;
-        const result = await limiter.run(() => work(context, target, ports));
+        // Two entries for one registry (a name and its id) share one piece of work.
+        const key = target.registry.id.toLowerCase();
+        let pending = claimed.get(key);
+        if (!pending) {
+          pending = limiter.run(() => work(context, target, ports));
+          claimed.set(key, pending);
+        }
+        const result = await pending;
         return { entry, label, registry, result, error: undefined };
       } catch (error) {
         return { entry, label, registry, result: undefined, error: asActionError(error) };
@@ -400,7 +408,7 @@ export async function forEachRegistry<R>(
 
 /**
  * Two entries that turned out to be the same registry (a name and its id, say) are one
- * registry: the later entry is dropped, so nothing is granted or reported twice.
+ * registry: the later entry is not reported again (its work was the first one's).
  */
 function dedupe<R>(items: readonly RegistryItem<R>[]): RegistryItem<R>[] {
   const seen = new Set<string>();
