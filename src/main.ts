@@ -7,11 +7,12 @@ import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
 import {
+  ReportedFailure,
   reportAttach,
   reportCheck,
   reportDetach,
   reportFailure,
-  ReportedFailure,
+  type ReportContext,
 } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
 import { attachRegistries } from "./workflows/attach.ts";
@@ -23,8 +24,17 @@ const USER_AGENT = "aks-attach-acr/0.1";
 
 /** The whole run: settings, sign-in, clients, workflow, report. Fails the step on any error. */
 export async function run(): Promise<void> {
+  let context: ReportContext | undefined;
   try {
     const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
+    context = {
+      mode: settings.mode,
+      dryRun: settings.dryRun,
+      clusterName: settings.clusterName,
+      resourceGroup: settings.resourceGroup,
+      registries: settings.registries,
+      role: settings.role,
+    };
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
     const budget = {
@@ -56,7 +66,8 @@ export async function run(): Promise<void> {
       },
       session.subscriptionId,
     );
-    await runMode(settings, session.subscriptionId, ports, {
+    context = { ...context, subscriptionId: session.subscriptionId };
+    await runMode(settings, session.subscriptionId, ports, context, {
       signal: deadline,
       log: core,
       clock: systemClock,
@@ -65,8 +76,9 @@ export async function run(): Promise<void> {
   } catch (error) {
     const message = describeFailure(error);
     core.setFailed(message);
-    // The summary of a run that reported its registries already says what failed.
-    if (!(error instanceof ReportedFailure)) await reportFailure(message).catch(() => undefined);
+    if (!(error instanceof ReportedFailure)) {
+      await reportFailure(message, context).catch(() => undefined);
+    }
     // What sign-in was waiting for (MSAL, the Azure CLI, GitHub's token client) cannot be
     // cancelled and would keep the process, and so the step, alive past its deadline.
     if (error instanceof SignInTimeout) setTimeout(() => process.exit(), 100).unref();
@@ -78,6 +90,7 @@ async function runMode(
   settings: Settings,
   subscriptionId: string,
   ports: AzurePorts,
+  context: ReportContext,
   options: RunOptions,
 ) {
   const request = {
@@ -99,7 +112,7 @@ async function runMode(
           options,
         ),
       );
-      await reportAttach(run);
+      await reportAttach(run, context);
       failIfAny(run.items);
       return;
     }
@@ -107,7 +120,7 @@ async function runMode(
       const run = await core.group(`Detaching ${what}${dryRun}`, () =>
         detachRegistries(change, ports, options),
       );
-      await reportDetach(run);
+      await reportDetach(run, context);
       failIfAny(run.items);
       return;
     }
@@ -115,7 +128,7 @@ async function runMode(
       const run = await core.group("Checking pull access", () =>
         checkRegistries({ ...request, failOnMissing: settings.failOnMissing }, ports, options),
       );
-      await reportCheck(run);
+      await reportCheck(run, context);
       failIfAny(run.items);
       if (run.failure) {
         throw new ReportedFailure(

@@ -1,41 +1,44 @@
 import * as core from "@actions/core";
+import type { PullIdentity, Registry, RegistryRef } from "./domain/ports.ts";
+import { BuiltInRoles, isRole, type RoleChoice } from "./domain/roles.ts";
 import { ActionError } from "./errors.ts";
 import { Outputs } from "./names.ts";
-import { describeIdentity } from "./workflows/target.ts";
+import {
+  describeScope,
+  renderSummary,
+  type AssignmentState,
+  type SummaryFailure,
+  type SummaryMode,
+  type SummaryModel,
+  type SummaryOutcome,
+  type SummaryRegistry,
+} from "./summary.ts";
 import type { AttachOutcome, AttachResult } from "./workflows/attach.ts";
-import type { CheckResult } from "./workflows/check.ts";
+import type { CheckResult, CheckRun } from "./workflows/check.ts";
 import type { DetachResult } from "./workflows/detach.ts";
 import type { PipelineRun, RegistryItem } from "./workflows/pipeline.ts";
 
+/** What the summary needs beyond a workflow's result: the run's own settings. */
+export interface ReportContext {
+  readonly mode: SummaryMode;
+  readonly dryRun: boolean;
+  readonly clusterName: string;
+  readonly resourceGroup: string;
+  /** The cluster's subscription, when known: names the cluster's full id in the summary. */
+  readonly subscriptionId?: string | undefined;
+  /** The registries as the user named them, for a failure before they were read. */
+  readonly registries?: readonly RegistryRef[] | undefined;
+  /** The role as the user chose it, for a failure before it was resolved. */
+  readonly role?: RoleChoice | undefined;
+}
+
 /**
- * A failure the job summary already explains (the registries that failed are in its table):
- * the step fails with it, and no second summary repeats it.
+ * A failure the job summary already explains (a registry that failed, check's "cannot pull",
+ * each with its reasons and fix): the step fails with it, and no second summary repeats it.
  */
 export class ReportedFailure extends ActionError {}
 
-const ATTACH_OUTCOMES: Readonly<Record<AttachOutcome, string>> = {
-  created: "granted",
-  "already-assigned": "already granted: no change",
-  inherited: "already granted above the registry: no change",
-  "created-concurrently": "granted by a concurrent run: no change",
-  planned: "would grant (dry run): no change",
-};
-
-/** The `outcome` of each registry in the `registries` output. */
-export type RegistryOutcome =
-  | "granted"
-  | "already-granted"
-  | "inherited"
-  | "granted-concurrently"
-  | "would-grant"
-  | "removed"
-  | "nothing-to-remove"
-  | "would-remove"
-  | "can-pull"
-  | "cannot-pull"
-  | "failed";
-
-const ATTACH_OUTPUT_OUTCOMES: Readonly<Record<AttachOutcome, RegistryOutcome>> = {
+const ATTACH_OUTCOMES: Readonly<Record<AttachOutcome, SummaryOutcome>> = {
   created: "granted",
   "already-assigned": "already-granted",
   inherited: "inherited",
@@ -43,13 +46,243 @@ const ATTACH_OUTPUT_OUTCOMES: Readonly<Record<AttachOutcome, RegistryOutcome>> =
   planned: "would-grant",
 };
 
+const ATTACH_STATES: Readonly<Record<AttachOutcome, AssignmentState>> = {
+  created: "created",
+  "already-assigned": "found",
+  inherited: "found",
+  "created-concurrently": "found",
+  planned: "would-create",
+};
+
+function clusterOf(context: ReportContext): SummaryModel["cluster"] {
+  const id = context.subscriptionId
+    ? `/subscriptions/${context.subscriptionId}/resourceGroups/${context.resourceGroup}` +
+      `/providers/Microsoft.ContainerService/managedClusters/${context.clusterName}`
+    : undefined;
+  return { name: context.clusterName, id, resourceGroup: context.resourceGroup };
+}
+
+function identityOf(identity: PullIdentity): SummaryModel["identity"] {
+  return { kind: identity.kind, objectId: identity.objectId, clientId: identity.clientId };
+}
+
+function registryOf(registry: Registry) {
+  return { name: registry.name, loginServer: registry.loginServer, id: registry.id };
+}
+
+/** Writes the summary, when the runner gave the step a summary file. */
+async function writeSummary(model: SummaryModel): Promise<void> {
+  if (!process.env["GITHUB_STEP_SUMMARY"]) return;
+  await core.summary.addRaw(renderSummary(model)).write();
+}
+
+/** One registry of an attach run. */
+function attachRegistry(result: AttachResult): SummaryRegistry {
+  const creation = result.registryCreation;
+  return {
+    ...registryOf(result.registry),
+    role: result.role.name,
+    outcome: ATTACH_OUTCOMES[result.outcome],
+    scope: result.assignmentScope,
+    assignments: [
+      {
+        id: result.assignmentId,
+        scope: result.assignmentScope,
+        role: result.role.name,
+        state: ATTACH_STATES[result.outcome],
+      },
+    ],
+    ...(creation ? { creation: creation.planned ? "would-create" : "created" } : {}),
+    reasons: [],
+    notes: creation
+      ? [
+          `${creation.planned ? "Would create" : "Created"} the registry ${result.registry.name} ` +
+            `in ${result.registry.location}, SKU ${creation.sku}.`,
+        ]
+      : [],
+    warnings: result.warnings,
+  };
+}
+
+/** One registry of a detach run. */
+function detachRegistry(result: DetachResult): SummaryRegistry {
+  const removed: AssignmentState = result.dryRun ? "would-remove" : "removed";
+  const roleNames = result.roles.map((role) => role.name).join(" or ");
+  const roleOf = (roleDefinitionId: string) =>
+    result.roles.find((role) => isRole(roleDefinitionId, role))?.name ?? roleNames;
+  let outcome: SummaryOutcome = "nothing-to-remove";
+  if (result.removed.length > 0) outcome = result.dryRun ? "would-remove" : "removed";
+  const removedRoles = [...new Set(result.removed.map((a) => roleOf(a.roleDefinitionId)))];
+  return {
+    ...registryOf(result.registry),
+    role: removedRoles.length > 0 ? removedRoles.join(", ") : roleNames,
+    outcome,
+    scope: result.registry.id,
+    assignments: [
+      ...result.removed.map((a) => ({
+        id: a.id,
+        scope: a.scope,
+        role: roleOf(a.roleDefinitionId),
+        state: removed,
+      })),
+      ...result.stillGranting.map(({ assignment, roleName }) => ({
+        id: assignment.id,
+        scope: assignment.scope,
+        role: roleName,
+        state: "left-in-place" as const,
+      })),
+    ],
+    reasons: [],
+    notes: result.stillGranting.map(
+      ({ roleName, assignment }) =>
+        `Still grants pull (left in place): ${roleName} at ${describeScope(assignment.scope)}.`,
+    ),
+    warnings: [],
+  };
+}
+
+/** One registry of a check run; `fix` is set when the step fails because it cannot pull. */
+function checkRegistry(result: CheckResult, fix: string | undefined): SummaryRegistry {
+  const granting = result.verdicts.filter((v) => v.grantsPull);
+  const atRegistry = granting.find(
+    (v) => v.assignment.scope.toLowerCase() === result.registry.id.toLowerCase(),
+  );
+  const shown = atRegistry ?? granting[0];
+  return {
+    ...registryOf(result.registry),
+    role: shown
+      ? shown.roleName
+      : result.mode === "abac"
+        ? BuiltInRoles.RepositoryReader.name
+        : BuiltInRoles.AcrPull.name,
+    outcome: result.hasPullAccess ? "can-pull" : "cannot-pull",
+    scope: shown?.assignment.scope,
+    assignments: result.verdicts.map((v) => ({
+      id: v.assignment.id,
+      scope: v.assignment.scope,
+      role: v.roleName,
+      state: v.grantsPull ? "grants-pull" : "does-not-grant-pull",
+    })),
+    reasons: result.reasons,
+    notes: [],
+    warnings: result.warnings,
+    error:
+      fix === undefined || result.hasPullAccess
+        ? undefined
+        : { message: `The cluster cannot pull from ${result.registry.loginServer}.`, remedy: fix },
+  };
+}
+
+/** A registry that failed: what the user named (and what was found of it), and the error. */
+function failedRegistry(item: RegistryItem<unknown>): SummaryRegistry {
+  const entry = item.entry;
+  return {
+    name: item.registry?.name ?? (entry.kind === "id" ? entry.name : item.label),
+    loginServer: item.registry?.loginServer,
+    id: item.registry?.id ?? (entry.kind === "id" ? entry.id : undefined),
+    outcome: "failed",
+    assignments: [],
+    reasons: [],
+    notes: [],
+    warnings: [],
+    error: item.error && {
+      message: item.error.message,
+      ...(item.error.remedy === undefined ? {} : { remedy: item.error.remedy }),
+    },
+  };
+}
+
+function runSummary<R>(
+  mode: SummaryMode,
+  run: PipelineRun<R>,
+  context: ReportContext,
+  dryRun: boolean,
+  ofResult: (result: R) => SummaryRegistry,
+): SummaryModel {
+  return {
+    mode,
+    dryRun,
+    cluster: { name: run.cluster.name, id: run.cluster.id, resourceGroup: context.resourceGroup },
+    identity: identityOf(run.identity),
+    registries: run.items.map((item) =>
+      item.result === undefined ? failedRegistry(item) : ofResult(item.result),
+    ),
+  };
+}
+
+/** The summary of an attach run: one registry each. */
+export function attachSummary(
+  run: PipelineRun<AttachResult>,
+  context: ReportContext,
+): SummaryModel {
+  const planned = run.items.some(
+    (item) => item.result?.outcome === "planned" || item.result?.registryCreation?.planned,
+  );
+  return runSummary("attach", run, context, context.dryRun || planned, attachRegistry);
+}
+
+/** The summary of a detach run: one registry each. */
+export function detachSummary(
+  run: PipelineRun<DetachResult>,
+  context: ReportContext,
+): SummaryModel {
+  const dryRun = context.dryRun || run.items.some((item) => item.result?.dryRun === true);
+  return runSummary("detach", run, context, dryRun, detachRegistry);
+}
+
+/** The summary of a check run: one registry each, with the fix when the step fails. */
+export function checkSummary(run: CheckRun, context: ReportContext): SummaryModel {
+  const fix = run.failure?.remedy;
+  return runSummary("check", run, context, false, (result) => checkRegistry(result, fix));
+}
+
+/** "message\nHow to fix: remedy" (as errors.ts describes a failure) back into its two parts. */
+function splitFailure(message: string): SummaryFailure {
+  const marker = "\nHow to fix: ";
+  const at = message.indexOf(marker);
+  return at < 0
+    ? { message }
+    : { message: message.slice(0, at), remedy: message.slice(at + marker.length) };
+}
+
+function requestedRegistryName(ref: RegistryRef): string {
+  return ref.kind === "name" ? ref.name : (ref.id.split("/").at(-1) ?? ref.id);
+}
+
+function requestedRole(role: RoleChoice | undefined): string | undefined {
+  if (!role || role.kind === "auto") return undefined;
+  return role.kind === "name" ? role.name : role.guid;
+}
+
+/** The summary of a failed run: what was asked, what failed, and how to fix it. */
+export function failureSummary(message: string, context?: ReportContext): SummaryModel {
+  const failure = splitFailure(message);
+  return {
+    mode: context?.mode ?? "attach",
+    dryRun: context?.dryRun ?? false,
+    cluster: context ? clusterOf(context) : { name: "the cluster" },
+    identity: undefined,
+    registries: (context?.registries ?? []).map((ref) => ({
+      name: requestedRegistryName(ref),
+      id: ref.kind === "id" ? ref.id : undefined,
+      role: requestedRole(context?.role),
+      outcome: "failed" as const,
+      assignments: [],
+      reasons: [],
+      notes: [],
+      warnings: [],
+    })),
+    failure,
+  };
+}
+
 /** One element of the `registries` output. */
 export interface RegistryReport {
   readonly name: string;
   readonly loginServer: string;
   readonly id: string;
   readonly role: string;
-  readonly outcome: RegistryOutcome;
+  readonly outcome: SummaryOutcome;
   readonly changed: boolean;
   readonly roleAssignmentId: string;
   /** Attach: `created` when this run created the registry, `would-create` on a dry run. */
@@ -61,38 +294,18 @@ export interface RegistryReport {
   readonly error?: string;
 }
 
-/** The summary is HTML: escape whatever came from Azure or the user. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-interface SummaryRow {
-  readonly registry: string;
-  readonly identity: string;
-  readonly role: string;
-  readonly scope: string;
-  readonly happened: string;
-}
-
-/** One table (registry, identity, role, scope, what happened) and notes below it. */
-async function writeSummary(title: string, rows: readonly SummaryRow[], notes: readonly string[]) {
-  if (!process.env["GITHUB_STEP_SUMMARY"]) return;
-  const header = ["Registry", "Identity", "Role", "Scope", "What happened"].map((data) => ({
-    data,
-    header: true,
-  }));
-  const cells = rows.map((row) =>
-    [row.registry, row.identity, row.role, row.scope, row.happened].map(escapeHtml),
-  );
-  const summary = core.summary.addHeading(`AKS ← ACR: ${title}`, 3).addTable([header, ...cells]);
-  if (notes.length > 0) summary.addList(notes.map(escapeHtml));
-  await summary.write();
-}
-
-function registryCell(item: RegistryItem<unknown>): string {
-  const registry = item.registry;
-  if (!registry) return item.label;
-  return registry.loginServer ? `${registry.name} (${registry.loginServer})` : registry.name;
+function failedReport(item: RegistryItem<unknown>): RegistryReport {
+  const entry = item.entry;
+  return {
+    name: item.registry?.name ?? (entry.kind === "id" ? entry.name : item.label),
+    loginServer: item.registry?.loginServer ?? "",
+    id: item.registry?.id ?? (entry.kind === "id" ? entry.id : ""),
+    role: "",
+    outcome: "failed",
+    changed: false,
+    roleAssignmentId: "",
+    error: item.error?.message ?? "",
+  };
 }
 
 /** The outputs every mode sets: the first registry's, the identity, and the JSON array. */
@@ -104,48 +317,14 @@ function setCommonOutputs(run: PipelineRun<unknown>, reports: readonly RegistryR
   core.setOutput(Outputs.Registries, JSON.stringify(reports));
 }
 
-function failedReport(item: RegistryItem<unknown>): RegistryReport {
-  return {
-    name:
-      item.registry?.name ??
-      (item.entry.kind === "id" ? (item.entry.id.split("/").at(-1) ?? "") : item.label),
-    loginServer: item.registry?.loginServer ?? "",
-    id: item.registry?.id ?? (item.entry.kind === "id" ? item.entry.id : ""),
-    role: "",
-    outcome: "failed",
-    changed: false,
-    roleAssignmentId: "",
-    error: item.error?.message ?? "",
-  };
+function resultsOf<R>(run: PipelineRun<R>): R[] {
+  return run.items.flatMap((item) => (item.result === undefined ? [] : [item.result]));
 }
 
-function failedRow(item: RegistryItem<unknown>, identity: string): SummaryRow {
-  return {
-    registry: registryCell(item),
-    identity,
-    role: "",
-    scope: item.registry?.id ?? "",
-    happened: `❌ failed: ${item.error?.message ?? ""}`,
-  };
-}
-
-function failureNotes(items: readonly RegistryItem<unknown>[]): string[] {
-  return items.flatMap((item) =>
-    item.error?.remedy ? [`How to fix ${item.label}: ${item.error.remedy}`] : [],
-  );
-}
-
-function describeCreation(result: AttachResult): string {
-  const creation = result.registryCreation;
-  if (!creation) return "";
-  const where = `in ${result.registry.location}, SKU ${creation.sku}`;
-  return creation.planned
-    ? `would create registry ${result.registry.name} ${where} (dry run); `
-    : `created registry ${result.registry.name} ${where}; `;
-}
-
-export async function reportAttach(run: PipelineRun<AttachResult>): Promise<void> {
-  const identity = describeIdentity(run.identity);
+export async function reportAttach(
+  run: PipelineRun<AttachResult>,
+  context: ReportContext,
+): Promise<void> {
   const reports = run.items.map((item): RegistryReport => {
     const result = item.result;
     if (!result) return failedReport(item);
@@ -155,49 +334,32 @@ export async function reportAttach(run: PipelineRun<AttachResult>): Promise<void
       loginServer: result.registry.loginServer,
       id: result.registry.id,
       role: result.role.name,
-      outcome: ATTACH_OUTPUT_OUTCOMES[result.outcome],
+      outcome: ATTACH_OUTCOMES[result.outcome],
       changed: result.changed,
       roleAssignmentId: result.assignmentId,
       ...(creation ? { registry: creation.planned ? "would-create" : "created" } : {}),
     };
   });
   setCommonOutputs(run, reports);
-  const results = run.items.flatMap((item) => (item.result ? [item.result] : []));
+  const results = resultsOf(run);
   core.setOutput(Outputs.RoleAssignmentId, run.items[0]?.result?.assignmentId ?? "");
   core.setOutput(Outputs.Changed, String(results.some((r) => r.changed)));
   core.setOutput(
     Outputs.PlannedChanges,
     String(results.reduce((sum, r) => sum + r.plannedChanges, 0)),
   );
-  const dryRun = results.some((r) => r.outcome === "planned" || r.registryCreation?.planned);
-  const rows = run.items.map((item): SummaryRow => {
-    const result = item.result;
-    if (!result) return failedRow(item, identity);
-    return {
-      registry: registryCell(item),
-      identity,
-      role: result.role.name,
-      scope: result.assignmentScope,
-      happened: describeCreation(result) + ATTACH_OUTCOMES[result.outcome],
-    };
-  });
-  await writeSummary(dryRun ? "attach (dry run)" : "attach", rows, [
-    ...results.flatMap((r) => r.warnings.map((w) => `⚠️ ${w}`)),
-    ...failureNotes(run.items),
-  ]);
+  await writeSummary(attachSummary(run, context));
 }
 
-export async function reportDetach(run: PipelineRun<DetachResult>): Promise<void> {
-  const identity = describeIdentity(run.identity);
+export async function reportDetach(
+  run: PipelineRun<DetachResult>,
+  context: ReportContext,
+): Promise<void> {
   const reports = run.items.map((item): RegistryReport => {
     const result = item.result;
     if (!result) return failedReport(item);
-    const outcome: RegistryOutcome =
-      result.removed.length === 0
-        ? "nothing-to-remove"
-        : result.dryRun
-          ? "would-remove"
-          : "removed";
+    let outcome: SummaryOutcome = "nothing-to-remove";
+    if (result.removed.length > 0) outcome = result.dryRun ? "would-remove" : "removed";
     return {
       name: result.registry.name,
       loginServer: result.registry.loginServer,
@@ -210,7 +372,7 @@ export async function reportDetach(run: PipelineRun<DetachResult>): Promise<void
     };
   });
   setCommonOutputs(run, reports);
-  const results = run.items.flatMap((item) => (item.result ? [item.result] : []));
+  const results = resultsOf(run);
   core.setOutput(Outputs.RoleAssignmentId, run.items[0]?.result?.removed[0]?.id ?? "");
   core.setOutput(Outputs.Changed, String(results.some((r) => r.changed)));
   core.setOutput(
@@ -221,50 +383,23 @@ export async function reportDetach(run: PipelineRun<DetachResult>): Promise<void
     Outputs.RemovedAssignmentIds,
     JSON.stringify(results.flatMap((r) => (r.dryRun ? [] : r.removed.map((a) => a.id)))),
   );
-  const dryRun = results.some((r) => r.dryRun);
-  const rows = run.items.map((item): SummaryRow => {
-    const result = item.result;
-    if (!result) return failedRow(item, identity);
-    const names = result.removed.map((a) => a.name).join(", ");
-    const count = `${result.removed.length} assignment${result.removed.length === 1 ? "" : "s"}`;
-    return {
-      registry: registryCell(item),
-      identity,
-      role: result.roles.map((role) => role.name).join(" or "),
-      scope: result.registry.id,
-      happened:
-        result.removed.length === 0
-          ? "nothing to remove: no change"
-          : result.dryRun
-            ? `would remove ${count} (dry run): ${names}`
-            : `removed ${count}: ${names}`,
-    };
-  });
-  const notes = results.flatMap((result) =>
-    result.stillGranting.map(
-      ({ roleName, assignment }) =>
-        `Still grants pull on ${result.registry.name} (left in place): ${roleName} at ` +
-        `${assignment.scope} (${assignment.id}).`,
-    ),
-  );
-  await writeSummary(dryRun ? "detach (dry run)" : "detach", rows, [
-    ...notes,
-    ...failureNotes(run.items),
-  ]);
+  await writeSummary(detachSummary(run, context));
 }
 
 /** The `reasons` output: each reason once, led by its registry when there are several. */
 function reasonsOf(run: PipelineRun<CheckResult>): string[] {
   const several = run.items.length > 1;
   return run.items.flatMap((item) => {
-    const lead = several ? `${registryCell(item)}: ` : "";
+    const server = item.registry?.loginServer;
+    const name = item.registry?.name ?? item.label;
+    const lead = several ? `${server ? `${name} (${server})` : name}: ` : "";
     if (item.error) return [`${lead}${item.error.message}`];
     return (item.result?.reasons ?? []).map((reason) => `${lead}${reason}`);
   });
 }
 
-export async function reportCheck(run: PipelineRun<CheckResult>): Promise<void> {
-  const identity = describeIdentity(run.identity);
+/** Outputs and summary of a check. */
+export async function reportCheck(run: CheckRun, context: ReportContext): Promise<void> {
   const reports = run.items.map((item): RegistryReport => {
     const result = item.result;
     if (!result) return failedReport(item);
@@ -289,40 +424,10 @@ export async function reportCheck(run: PipelineRun<CheckResult>): Promise<void> 
   );
   core.setOutput(Outputs.Changed, "false");
   core.setOutput(Outputs.Reasons, JSON.stringify(reasonsOf(run)));
-  // One row per registry: the role that grants pull, or the roles that do not.
-  const rows = run.items.map((item): SummaryRow => {
-    const result = item.result;
-    if (!result) return failedRow(item, identity);
-    const granting = result.verdicts.find((v) => v.grantsPull);
-    const roles = result.verdicts.map((v) => v.roleName).join(", ");
-    return {
-      registry: registryCell(item),
-      identity,
-      role: granting?.roleName ?? (roles || "none"),
-      scope: granting?.assignment.scope ?? result.registry.id,
-      happened: granting
-        ? "✅ grants pull"
-        : result.verdicts.length === 0
-          ? "❌ no role assigned"
-          : "❌ does not grant pull",
-    };
-  });
-  const notes = run.items.flatMap((item) => {
-    const result = item.result;
-    if (!result) return [];
-    const server = result.registry.loginServer;
-    return [
-      result.hasPullAccess
-        ? `✅ The cluster can pull from ${server}.`
-        : `❌ The cluster cannot pull from ${server}: ${result.reasons.join(" ")}`,
-      ...result.warnings.map((w) => `⚠️ ${w}`),
-    ];
-  });
-  await writeSummary("check", rows, [...notes, ...failureNotes(run.items)]);
+  await writeSummary(checkSummary(run, context));
 }
 
-/** A failed run still leaves a summary that says what went wrong. */
-export async function reportFailure(message: string): Promise<void> {
-  if (!process.env["GITHUB_STEP_SUMMARY"]) return;
-  await core.summary.addHeading("AKS ← ACR: failed", 3).addCodeBlock(escapeHtml(message)).write();
+/** A failed run still leaves a summary that says what went wrong and how to fix it. */
+export async function reportFailure(message: string, context?: ReportContext): Promise<void> {
+  await writeSummary(failureSummary(message, context));
 }

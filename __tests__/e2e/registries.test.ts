@@ -13,7 +13,7 @@ import {
   type Seed,
 } from "../../emulator/index.ts";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
-import { assertNoSecrets, errorText, visibleLog } from "./harness.ts";
+import { assertNoSecrets, errorText, shownSummary, visibleLog } from "./harness.ts";
 
 const PLATFORM = "651488d7-1aa0-42f4-a311-2927087c9cd9";
 const IMAGES = "7c2d4f1e-3b5a-4c6d-9e8f-0a1b2c3d4e5f";
@@ -214,11 +214,13 @@ describe("several registries in one step", () => {
     expect(reports[1]!.error).toContain("'missingacr' was not found");
     expect(errorText(result)).toMatch(/1 of 3 registries failed .*\n- missingacr: /s);
     expect(summaryRows(result)).toBe(3);
-    expect(result.summary).toContain(
-      "failed: Container registry &#39;missingacr&#39; was not found",
-    );
-    // The summary says it once: no second block repeating the failure.
-    expect(result.summary).not.toContain("AKS ← ACR: failed");
+    const shown = shownSummary(result);
+    expect(shown).toContain("Container registry 'missingacr' was not found");
+    expect(shown).toMatch(/✅ .*demoacr\.azurecr\.io : granted/);
+    expect(shown).toMatch(/❌ .*missingacr : failed/);
+    expect(shown).toMatch(/✅ .*localacr\.azurecr\.io : granted/);
+    // The summary says it once: no second summary of the whole run's failure after it.
+    expect(result.summary.match(/<h3>/g)).toHaveLength(1);
   });
 
   it("detaches and checks three registries", async () => {
@@ -271,7 +273,10 @@ describe("create-registry", () => {
     const id = registryId(PLATFORM, "rg-aks", "freshacr01");
     expect(pullScopes(on)).toEqual([id.toLowerCase()]);
     expect(registriesOf(result)).toMatchObject([{ id, registry: "created", outcome: "granted" }]);
-    expect(result.summary).toContain("created registry freshacr01");
+    expect(shownSummary(result)).toContain("registry created; granted");
+    expect(shownSummary(result)).toContain(
+      "Created the registry freshacr01 in eastus, SKU Standard.",
+    );
     // checkNameAvailability came before the registry's PUT.
     const order = on.requests.map((r) => `${r.method} ${r.path}`);
     const check = order.findIndex((r) => r.endsWith("/checkNameAvailability"));

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from "@jest/globals
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
 import { Defaults, Inputs, Outputs } from "../../src/names.ts";
 import { readActionMetadata } from "../../scripts/action-metadata.ts";
-import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
+import { reportAttach, reportCheck, reportDetach, type ReportContext } from "../../src/report.ts";
 import { readSettings, type InputReader } from "../../src/settings.ts";
 import type { PipelineRun } from "../../src/workflows/pipeline.ts";
 
@@ -156,6 +156,13 @@ describe("outputs", () => {
     );
   }
 
+  const context = (mode: ReportContext["mode"]): ReportContext => ({
+    mode,
+    dryRun: false,
+    clusterName: "c",
+    resourceGroup: "rg",
+  });
+
   it("the reports together set every output action.yml declares, and no other", async () => {
     const set = new Set([
       ...(await namesSet(() =>
@@ -172,6 +179,7 @@ describe("outputs", () => {
             warnings: [],
             registryCreation: undefined,
           }),
+          context("attach"),
         ),
       )),
       ...(await namesSet(() =>
@@ -186,6 +194,7 @@ describe("outputs", () => {
             plannedChanges: 0,
             dryRun: false,
           }),
+          context("detach"),
         ),
       )),
       ...(await namesSet(() =>
@@ -200,6 +209,7 @@ describe("outputs", () => {
             reasons: [],
             warnings: [],
           }),
+          context("check"),
         ),
       )),
     ]);

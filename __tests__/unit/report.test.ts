@@ -18,7 +18,15 @@ import {
 } from "@jest/globals";
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
 import { BuiltInRoles } from "../../src/domain/roles.ts";
-import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
+import {
+  reportAttach as reportAttachRun,
+  reportCheck as reportCheckRun,
+  reportDetach as reportDetachRun,
+  ReportedFailure,
+  reportFailure,
+  type ReportContext,
+} from "../../src/report.ts";
+import { ActionError } from "../../src/errors.ts";
 import type { AssignmentVerdict } from "../../src/workflows/access.ts";
 import type { AttachResult } from "../../src/workflows/attach.ts";
 import type { CheckResult } from "../../src/workflows/check.ts";
@@ -83,6 +91,34 @@ function summary(): string {
   return readFileSync(summaryFile, "utf8");
 }
 
+/** The summary's text as a reader sees it: tags dropped, entities and break hints undone. */
+function shown(): string {
+  return summary()
+    .replace(/<wbr>/g, "")
+    .replace(/<br>/g, "\n")
+    .replace(/<[^>]+>/g, "")
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)));
+}
+
+/** The table's rows, each as the text of its cells. */
+function rows(): string[][] {
+  const body = /<tbody>(.*?)<\/tbody>/s.exec(summary())?.[1] ?? "";
+  return [...body.matchAll(/<tr>(.*?)<\/tr>/gs)].map(([, row]) =>
+    [...row!.matchAll(/<td>(.*?)<\/td>/gs)].map(([, cell]) =>
+      cell!
+        .replace(/<wbr>/g, "")
+        .replace(
+          /<details>.*?<\/details>/gs,
+          (details) => ` [${details.replace(/<[^>]+>/g, " ")}] `,
+        )
+        .replace(/<[^>]+>/g, " ")
+        .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+        .replace(/\s+/g, " ")
+        .trim(),
+    ),
+  );
+}
+
 const registry: Registry = registryAt(scopes.registry);
 const kubelet: PullIdentity = {
   kind: "kubelet-identity",
@@ -105,6 +141,14 @@ function verdict(assignment: RoleAssignment, roleName: string, grants: boolean):
   return { assignment, roleName, grantsPull: grants, grantsPullInOtherMode: false };
 }
 
+const context: ReportContext = {
+  mode: "attach",
+  dryRun: false,
+  clusterName: "aks-demo",
+  resourceGroup: "rg-aks",
+  subscriptionId: ids.subscription,
+};
+
 const created = held(scopes.registry, ACR_PULL, "0d6f1c3e-2a4b-5c6d-8e7f-9a0b1c2d3e4f");
 
 /** A run over one registry, with this result. */
@@ -124,8 +168,21 @@ function runOf<R extends { registry: Registry }>(result: R): PipelineRun<R> {
   };
 }
 
-function registriesOutput(): Record<string, unknown>[] {
-  return JSON.parse(outputs()["registries"]!);
+const reportAttach = (result: AttachResult, reportContext: ReportContext) =>
+  reportAttachRun(runOf(result), reportContext);
+const reportDetach = (result: DetachResult, reportContext: ReportContext) =>
+  reportDetachRun(runOf(result), reportContext);
+/** A check of one registry; `failure` is the run's, when the step fails for it. */
+const reportCheck = (
+  { failure, ...result }: CheckResult & { failure?: ActionError },
+  reportContext: ReportContext,
+) => reportCheckRun({ ...runOf(result), ...(failure ? { failure } : {}) }, reportContext);
+
+/** The outputs but the JSON arrays (their own tests read them). */
+function singleOutputs(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(outputs()).filter(([name]) => name !== "registries" && name !== "reasons"),
+  );
 }
 
 describe("reportAttach", () => {
@@ -143,21 +200,9 @@ describe("reportAttach", () => {
   };
 
   it("sets every attach output", async () => {
-    await reportAttach(runOf(result));
+    await reportAttach(result, context);
 
-    expect(registriesOutput()).toEqual([
-      {
-        name: "demoacr",
-        loginServer: "demoacr.azurecr.io",
-        id: scopes.registry,
-        role: "AcrPull",
-        outcome: "granted",
-        changed: true,
-        roleAssignmentId: created.id,
-      },
-    ]);
-    expect(outputs()).toEqual({
-      registries: outputs()["registries"],
+    expect(singleOutputs()).toEqual({
       "login-server": "demoacr.azurecr.io",
       "registry-id": scopes.registry,
       "principal-id": ids.kubelet.objectId,
@@ -168,20 +213,32 @@ describe("reportAttach", () => {
   });
 
   it("summarises what happened in one row", async () => {
-    await reportAttach(runOf(result));
+    await reportAttach(result, context);
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: attach</h3>");
-    expect(text).toContain("<td>demoacr (demoacr.azurecr.io)</td>");
-    expect(text).toContain(`<td>kubelet identity ${ids.kubelet.objectId}</td>`);
-    expect(text).toContain("<td>AcrPull</td>");
-    expect(text).toContain(`<td>${scopes.registry}</td>`);
-    expect(text).toContain("<td>granted</td>");
+    expect(shown()).toContain(
+      "✅ aks-demo → kubelet identity e4f6a8b0… → AcrPull → demoacr.azurecr.io: granted",
+    );
+    expect(shown()).toContain(
+      `Cluster aks-demo (resource group rg-aks) pulls as the kubelet identity ${ids.kubelet.objectId}.`,
+    );
+    expect(text).toContain("```mermaid\nflowchart LR\n");
+    expect(text).toMatch(
+      /i0 == "AcrPull" ==> r0\["✅ demoacr<br\/>demoacr\.azurecr\.io<br\/>granted"\]:::granted/,
+    );
+    const [row] = rows();
+    expect(row!.slice(0, 3)).toEqual(["demoacr demoacr.azurecr.io", "AcrPull", "✅ granted"]);
+    expect(row![3]).toContain(created.id);
+    expect(row![3]).toContain(scopes.registry);
     expect(text).not.toContain("<ul>");
   });
 
   it("reports a dry run's plan: no change, one planned", async () => {
-    await reportAttach(runOf({ ...result, outcome: "planned", changed: false, plannedChanges: 1 }));
+    await reportAttach(
+      { ...result, outcome: "planned", changed: false, plannedChanges: 1 },
+      context,
+    );
 
     expect(outputs()).toMatchObject({
       changed: "false",
@@ -189,30 +246,33 @@ describe("reportAttach", () => {
       "role-assignment-id": created.id,
     });
     expect(summary()).toContain("<h3>AKS ← ACR: attach (dry run)</h3>");
-    expect(summary()).toContain("<td>would grant (dry run): no change</td>");
+    expect(shown()).toContain("⏸ aks-demo → kubelet identity");
+    expect(rows()[0]![2]).toBe("⏸ would grant (dry run)");
+    expect(summary()).toContain(":::planned");
   });
 
   it("lists the warnings below the table, escaped", async () => {
     await reportAttach(
-      runOf({
+      {
         ...result,
         role: { name: `Puller <b>"A" & 'B'</b>`, guid: ACR_PUSH },
         warnings: [`Role 'Puller <b>' does not allow pulling from demoacr.`],
-      }),
+      },
+      context,
     );
 
     const text = summary();
     expect(text).toContain("<td>Puller &#60;b&#62;&#34;A&#34; &#38; &#39;B&#39;&#60;/b&#62;</td>");
     expect(text).toContain(
-      "<li>⚠️ Role &#39;Puller &#60;b&#62;&#39; does not allow pulling from demoacr.</li>",
+      "<p><b>Warnings</b></p>\n<ul><li>⚠️ Role &#39;Puller &#60;b&#62;&#39; does not allow pulling from demoacr.</li></ul>",
     );
-    expect(text).not.toContain("<b>");
+    expect(text).not.toContain("Puller <b>");
   });
 
   it("sets the outputs but writes no summary outside a runner", async () => {
     delete process.env["GITHUB_STEP_SUMMARY"];
 
-    await reportAttach(runOf(result));
+    await reportAttach(result, context);
 
     expect(outputs()["changed"]).toBe("true");
     expect(summary()).toBe("");
@@ -235,7 +295,7 @@ describe("reportDetach", () => {
   };
 
   it("sets the removed ids as a JSON array", async () => {
-    await reportDetach(runOf(result));
+    await reportDetach(result, context);
 
     const set = outputs();
     expect(set).toMatchObject({
@@ -246,26 +306,27 @@ describe("reportDetach", () => {
     expect(JSON.parse(set["removed-assignment-ids"]!)).toEqual([acrPull.id, reader.id]);
   });
 
-  it("summarises the registry in one row, and what still grants pull", async () => {
-    await reportDetach(runOf(result));
+  it("summarises one row per removed assignment and what still grants pull", async () => {
+    await reportDetach(result, context);
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: detach</h3>");
-    expect(text).toContain(`<td>removed 2 assignments: ${acrPull.name}, ${reader.name}</td>`);
-    expect(text.match(/<tr>/g)).toHaveLength(2);
-    expect(text).toContain("<td>AcrPull or Container Registry Repository Reader</td>");
-    expect(text).toContain(
-      `<li>Still grants pull on demoacr (left in place): AcrPush at ${scopes.registryGroup} (${inherited.id}).</li>`,
+    expect(shown()).toContain(
+      "✅ aks-demo → kubelet identity e4f6a8b0… → AcrPull, Container Registry Repository Reader → demoacr.azurecr.io: removed 2 assignments",
     );
-    expect(registriesOutput()[0]).toMatchObject({
-      outcome: "removed",
-      changed: true,
-      assignmentIds: [acrPull.id, reader.id],
-    });
+    const [row] = rows();
+    expect(row![2]).toBe("✅ removed 2 assignments");
+    // The ids are in the row, whole, but never in its visible text.
+    for (const id of [acrPull.id, reader.id, inherited.id]) expect(row![3]).toContain(id);
+    expect(/<td>[^<]*\/subscriptions\//.test(text)).toBe(false);
+    expect(shown()).toContain(
+      "Still grants pull (left in place): AcrPush at resource group rg-acr.",
+    );
+    expect(text).toContain(":::removed");
   });
 
   it("reports a dry run: nothing removed, the count planned", async () => {
-    await reportDetach(runOf({ ...result, changed: false, plannedChanges: 2, dryRun: true }));
+    await reportDetach({ ...result, changed: false, plannedChanges: 2, dryRun: true }, context);
 
     expect(outputs()).toMatchObject({
       changed: "false",
@@ -273,23 +334,17 @@ describe("reportDetach", () => {
       "removed-assignment-ids": "[]",
     });
     expect(summary()).toContain("<h3>AKS ← ACR: detach (dry run)</h3>");
-    expect(summary()).toContain(
-      `<td>would remove 2 assignments (dry run): ${acrPull.name}, ${reader.name}</td>`,
-    );
-    // The assignments a dry run would remove are in the registries output.
-    expect(registriesOutput()[0]).toMatchObject({
-      outcome: "would-remove",
-      changed: false,
-      assignmentIds: [acrPull.id, reader.id],
-    });
+    expect(rows()[0]![2]).toBe("⏸ would remove 2 assignments (dry run)");
+    expect(rows()[0]![3]).toContain(`would be removed ${acrPull.name.slice(0, 8)}…`);
+    expect(rows()[0]![3]).toContain(acrPull.id);
   });
 
   it("says plainly when there was nothing to remove", async () => {
-    await reportDetach(runOf({ ...result, removed: [], stillGranting: [], changed: false }));
+    await reportDetach({ ...result, removed: [], stillGranting: [], changed: false }, context);
 
     expect(outputs()).toMatchObject({ changed: "false", "removed-assignment-ids": "[]" });
-    expect(summary()).toContain("<td>nothing to remove: no change</td>");
-    expect(summary()).toContain(`<td>${scopes.registry}</td>`);
+    expect(rows()[0]![2]).toBe("✅ nothing to remove, no change");
+    expect(rows()[0]![3]).toContain(scopes.registry);
   });
 });
 
@@ -310,11 +365,9 @@ describe("reportCheck", () => {
   };
 
   it("sets has-pull-access and the granting assignment", async () => {
-    await reportCheck(runOf(result));
+    await reportCheck(result, { ...context, mode: "check" });
 
-    expect(outputs()).toEqual({
-      registries: outputs()["registries"],
-      reasons: "[]",
+    expect(singleOutputs()).toEqual({
       "login-server": "demoacr.azurecr.io",
       "registry-id": scopes.registry,
       "principal-id": ids.kubelet.objectId,
@@ -324,59 +377,89 @@ describe("reportCheck", () => {
     });
   });
 
-  it("summarises the registry in one row, escaped, and the conclusion", async () => {
-    await reportCheck(runOf(result));
+  it("summarises each assignment's verdict, escaped, and the conclusion", async () => {
+    await reportCheck(result, { ...context, mode: "check" });
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: check</h3>");
-    // One row for the registry: the role that grants pull, where it is assigned.
-    expect(text.match(/<tr>/g)).toHaveLength(2);
-    expect(text).toContain("<td>AcrPull</td>");
-    expect(text).toContain(`<td>${scopes.registryGroup}</td>`);
-    expect(text).toContain("<td>✅ grants pull</td>");
-    expect(text).toContain("<li>✅ The cluster can pull from demoacr.azurecr.io.</li>");
-    expect(text).not.toContain("<Reader>");
-  });
-
-  it("names the roles that do not grant pull, escaped", async () => {
-    await reportCheck(
-      runOf({
-        ...result,
-        hasPullAccess: false,
-        verdicts: [verdict(held(scopes.registry, ACR_PUSH, "x"), "Log <Reader>", false)],
-        reasons: ["The identity's roles on the registry (Log <Reader>) do not include pull."],
-      }),
+    expect(shown()).toContain(
+      "✅ aks-demo → kubelet identity e4f6a8b0… → AcrPull → demoacr.azurecr.io: can pull (via resource group rg-acr)",
     );
-
-    const text = summary();
-    expect(text).toContain("<td>Log &#60;Reader&#62;</td>");
-    expect(text).toContain("<td>❌ does not grant pull</td>");
+    const [row] = rows();
+    expect(row![3]).toContain("Log <Reader> at registry demoacr: does not grant pull");
+    expect(row![3]).toContain("AcrPull at resource group rg-acr: grants pull");
+    expect(text).toContain(":::inherited");
     expect(text).not.toContain("<Reader>");
   });
 
   it("gives the reasons and warnings when the cluster cannot pull", async () => {
     await reportCheck(
-      runOf({
+      {
         ...result,
         hasPullAccess: false,
         verdicts: [],
         reasons: [`No role is assigned to the kubelet identity ${ids.kubelet.objectId} & co.`],
         warnings: ["Registry demoacr has public network access disabled."],
-      }),
+      },
+      { ...context, mode: "check" },
     );
 
     expect(outputs()).toMatchObject({ "has-pull-access": "false", "role-assignment-id": "" });
-    expect(JSON.parse(outputs()["reasons"]!)).toEqual([
-      `No role is assigned to the kubelet identity ${ids.kubelet.objectId} & co.`,
-    ]);
     const text = summary();
-    expect(text).toContain("<td>none</td>");
-    expect(text).toContain("<td>❌ no role assigned</td>");
-    // The reason, once.
+    expect(rows()[0]![2]).toBe("❌ cannot pull");
+    expect(text).toContain(":::missing");
+    const reason = `No role is assigned to the kubelet identity ${ids.kubelet.objectId} &#38; co.`;
+    // Each reason once, in the list of reasons.
+    expect(text.split(reason)).toHaveLength(2);
     expect(text).toContain(
-      `<li>❌ The cluster cannot pull from demoacr.azurecr.io: No role is assigned to the kubelet identity ${ids.kubelet.objectId} &#38; co.</li>`,
+      `<p><b>Why the cluster cannot pull from demoacr</b></p>\n<ul><li>${reason}</li></ul>`,
     );
-    expect(text.split("No role is assigned")).toHaveLength(2);
     expect(text).toContain("<li>⚠️ Registry demoacr has public network access disabled.</li>");
+  });
+
+  it("gives the fix when the step fails for it", async () => {
+    await reportCheck(
+      {
+        ...result,
+        hasPullAccess: false,
+        verdicts: [],
+        reasons: ["No role."],
+        failure: new ReportedFailure("Cluster 'aks-demo' cannot pull.", {
+          remedy: "Run this action with 'mode: attach'.",
+        }),
+      },
+      { ...context, mode: "check" },
+    );
+
+    expect(shown()).toContain(
+      "demoacr: what failed\nThe cluster cannot pull from demoacr.azurecr.io.",
+    );
+    expect(shown()).toContain("How to fix\nRun this action with 'mode: attach'.");
+  });
+});
+
+describe("reportFailure", () => {
+  it("says what failed and how to fix it, on lines that wrap, naming what was asked", async () => {
+    await reportFailure(
+      "Container registry 'nosuch' was not found in subscription x.\nHow to fix: Check 'acr-name'.",
+      { ...context, registries: [{ kind: "name", name: "nosuch" }], role: { kind: "auto" } },
+    );
+
+    const text = summary();
+    expect(text).toContain("<h3>AKS ← ACR: attach failed</h3>");
+    expect(shown()).toContain("❌ aks-demo → pull identity → pull role → nosuch: failed");
+    expect(shown()).toContain(
+      "What failed\nContainer registry 'nosuch' was not found in subscription x.",
+    );
+    expect(shown()).toContain("How to fix\nCheck 'acr-name'.");
+    expect(text).toContain(":::failed");
+    expect(text).not.toContain("<pre");
+  });
+
+  it("writes a summary even when the inputs could not be read", async () => {
+    await reportFailure("Input 'mode' is not valid.\nHow to fix: Use attach.");
+
+    expect(shown()).toContain("What failed\nInput 'mode' is not valid.");
+    expect(summary()).not.toContain("mermaid");
   });
 });
