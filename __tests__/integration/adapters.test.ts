@@ -16,7 +16,7 @@ const systemCAs = getCACertificates("default");
 let emulator: Emulator;
 const signal = new AbortController().signal;
 
-function portsFor(appId: string, secret: string): AzurePorts {
+function portsFor(appId: string, secret: string): Promise<AzurePorts> {
   const cloud = { resourceManagerEndpoint: emulator.url, authorityHost: emulator.url };
   const credential = createCredential(
     { kind: "service-principal", tenantId: ids.tenant, clientId: appId, clientSecret: secret },
@@ -59,11 +59,9 @@ function newAssignment(name: string) {
 
 describe("cluster port", () => {
   it("reads the kubelet identity's object id, not its client id", async () => {
-    const cluster = await portsFor(ids.deployer.appId, secrets.deployer).clusters.getCluster(
-      names.clusterGroup,
-      names.cluster,
-      { signal },
-    );
+    const cluster = await (
+      await portsFor(ids.deployer.appId, secrets.deployer)
+    ).clusters.getCluster(names.clusterGroup, names.cluster, { signal });
 
     expect(cluster.kubeletIdentity).toEqual({
       objectId: ids.kubelet.objectId,
@@ -73,7 +71,7 @@ describe("cluster port", () => {
   });
 
   it("says which cluster is missing", async () => {
-    const read = portsFor(ids.deployer.appId, secrets.deployer).clusters.getCluster(
+    const read = (await portsFor(ids.deployer.appId, secrets.deployer)).clusters.getCluster(
       names.clusterGroup,
       "nope",
       { signal },
@@ -108,18 +106,16 @@ describe("registry port", () => {
       scopes.registry,
     ],
   ])("finds a registry %s", async (_, ref, expectedId) => {
-    const registry = await portsFor(ids.deployer.appId, secrets.deployer).registries.getRegistry(
-      ref,
-      names.clusterGroup,
-      { signal },
-    );
+    const registry = await (
+      await portsFor(ids.deployer.appId, secrets.deployer)
+    ).registries.getRegistry(ref, names.clusterGroup, { signal });
 
     expect(registry.id).toBe(expectedId);
     expect(registry.loginServer).toMatch(/\.azurecr\.io$/);
   });
 
   it("names the registry it could not find and what to set instead", async () => {
-    const find = portsFor(ids.deployer.appId, secrets.deployer).registries.getRegistry(
+    const find = (await portsFor(ids.deployer.appId, secrets.deployer)).registries.getRegistry(
       { kind: "name", name: "missingacr" },
       names.clusterGroup,
       { signal },
@@ -131,7 +127,7 @@ describe("registry port", () => {
 
 describe("role assignment port", () => {
   it("creates an assignment that the emulator then holds, and lists it for the principal", async () => {
-    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+    const ports = await portsFor(ids.deployer.appId, secrets.deployer);
     const name = "2b0d5c1e-7f3a-5c9d-8e1f-0a2b3c4d5e6f";
 
     const outcome = await ports.roleAssignments.create(newAssignment(name), { signal });
@@ -153,7 +149,7 @@ describe("role assignment port", () => {
   });
 
   it("reports a 409 RoleAssignmentExists as a conflict carrying the existing assignment's id", async () => {
-    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+    const ports = await portsFor(ids.deployer.appId, secrets.deployer);
     const existing = emulator.addRoleAssignment({
       scope: scopes.registry,
       roleName: "AcrPull",
@@ -173,7 +169,7 @@ describe("role assignment port", () => {
   });
 
   it("maps a 403 to the permission, the scope and the command that grants it", async () => {
-    const create = portsFor(ids.reader.appId, secrets.reader).roleAssignments.create(
+    const create = (await portsFor(ids.reader.appId, secrets.reader)).roleAssignments.create(
       newAssignment("4d2f7e3a-9b5c-5e1f-8a3b-2c4d5e6f7a81"),
       { signal },
     );
