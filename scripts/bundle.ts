@@ -29,7 +29,10 @@ function dataModule(source: string): string {
  * - `undici`: @actions/http-client imports it only for `getAgentDispatcher` (a proxy dispatcher
  *   for fetch-based clients), which nothing in the action calls: the action's requests go
  *   through node:https (the Azure SDK's pipeline, @actions/http-client's HttpClient). Loading
- *   it cost more start-up time than any other package before the first request.
+ *   it cost more start-up time than any other package before the first request;
+ * - `supports-color`: only `debug`'s optional colour detection asks for it (in a try), and it is
+ *   not even a dependency of the action (the bundler found a copy the dev tools installed).
+ *   Without it, `debug` uses its basic colours, as it does wherever the package is missing.
  */
 export const STUBS: Readonly<Record<string, string>> = {
   open: dataModule(
@@ -41,6 +44,7 @@ export const STUBS: Readonly<Record<string, string>> = {
       "export class ProxyAgent { constructor() { throw missing(); } } " +
       "export function fetch() { return Promise.reject(missing()); }",
   ),
+  "supports-color": dataModule("export default false;"),
 };
 
 interface NccAsset {
