@@ -26386,7 +26386,7 @@ function msalClient_createMsalClient(clientId, tenantId, createMsalClientOptions
     function createBaseInteractiveRequest(scopes, options) {
         return {
             openBrowser: async (url) => {
-                const open = await Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 3175));
+                const open = await Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 1467));
                 await open.default(url);
             },
             scopes,

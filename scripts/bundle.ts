@@ -3,7 +3,7 @@
  *
  * - dist/ is emptied first, so nothing a former build left (a chunk, a copied asset) stays.
  * - Packages that are imported but never run (STUBS) are not bundled: in their place the bundle
- *   imports a one-line module from a `data:` URL, so neither their code nor their assets (`open`'s
+ *   loads a one-line module from dist/stubs/, so neither their code nor their assets (`open`'s
  *   copy of `xdg-open`) reach dist/.
  * - dist/licenses.txt lists every package whose code is in dist/ (from the bundler's own module
  *   list): name, version, license and the package's license text, sorted by name.
@@ -16,36 +16,34 @@ import { parseArgs } from "node:util";
 const ROOT = resolve(import.meta.dirname, "..");
 const ENTRY = join(ROOT, "src", "index.ts");
 
-/** A module from a `data:` URL: Node imports it from the bundle's own text, no file needed. */
-function dataModule(source: string): string {
-  return "data:text/javascript," + encodeURIComponent(source);
-}
-
 /**
- * Packages the bundle imports but never runs, and the one-line modules that stand in for them
- * (each fails clearly should it ever be called):
+ * Packages the bundle imports but never runs, and the one-line CommonJS modules that stand in
+ * for them in dist/stubs/ (each fails clearly should it ever be called; CommonJS, so that both
+ * the bundled ES modules and the bundled CommonJS code can load them):
  * - `open`: @azure/identity imports it only for its interactive browser sign-in, which the
  *   action never offers; the real package brings two chunks and a copy of `xdg-open`;
- * - `undici`: @actions/http-client imports it only for `getAgentDispatcher` (a proxy dispatcher
- *   for fetch-based clients), which nothing in the action calls: the action's requests go
- *   through node:https (the Azure SDK's pipeline, @actions/http-client's HttpClient). Loading
- *   it cost more start-up time than any other package before the first request;
+ * - `undici`: @actions/http-client imports it only for `getAgentDispatcher`, and
+ *   @actions/github only for `getOctokit`'s fetch: nothing in the action calls either (its
+ *   requests go through node:https: the Azure SDK's pipeline, @actions/http-client's
+ *   HttpClient). Loading it cost more start-up time than any other package before the first
+ *   request;
  * - `supports-color`: only `debug`'s optional colour detection asks for it (in a try), and it is
  *   not even a dependency of the action (the bundler found a copy the dev tools installed).
  *   Without it, `debug` uses its basic colours, as it does wherever the package is missing.
  */
 export const STUBS: Readonly<Record<string, string>> = {
-  open: dataModule(
-    'export default function open() { return Promise.reject(new Error("Opening a browser is ' +
-      'not part of this action.")); }',
-  ),
-  undici: dataModule(
-    'const missing = () => new Error("undici is not bundled with this action."); ' +
-      "export class ProxyAgent { constructor() { throw missing(); } } " +
-      "export function fetch() { return Promise.reject(missing()); }",
-  ),
-  "supports-color": dataModule("export default false;"),
+  open:
+    "module.exports = () => " +
+    'Promise.reject(new Error("Opening a browser is not part of this action."));\n',
+  undici:
+    'const missing = () => new Error("undici is not bundled with this action.");\n' +
+    "exports.ProxyAgent = class ProxyAgent { constructor() { throw missing(); } };\n" +
+    "exports.fetch = () => Promise.reject(missing());\n",
+  "supports-color": "module.exports = false;\n",
 };
+
+/** Where a stub is in dist/, as the bundle's files (all in dist/ itself) import it. */
+export const stubPath = (name: string) => `./stubs/${name}.cjs`;
 
 interface NccAsset {
   readonly source: string | Buffer;
@@ -145,7 +143,7 @@ async function main(): Promise<void> {
   const out = resolve(ROOT, values.out);
   const ncc = createRequire(import.meta.url)("@vercel/ncc") as Ncc;
   const result = await ncc(ENTRY, {
-    externals: STUBS,
+    externals: Object.fromEntries(Object.keys(STUBS).map((name) => [name, stubPath(name)])),
     minify: false,
     sourceMap: false,
     quiet: true,
@@ -158,12 +156,16 @@ async function main(): Promise<void> {
     await mkdir(dirname(join(out, name)), { recursive: true });
     await writeFile(join(out, name), asset.source, { mode: asset.permissions ?? 0o644 });
   }
+  await mkdir(join(out, "stubs"));
+  for (const [name, source] of Object.entries(STUBS)) {
+    await writeFile(join(out, stubPath(name)), source);
+  }
   const stats = result.stats.toJson();
   if (values.stats) await writeFile(resolve(values.stats), JSON.stringify(stats));
   const dirs = bundledPackageDirs(stats.modules ?? []);
   const licenses = await Promise.all(dirs.map((dir) => packageLicense(resolve(ROOT, dir))));
   await writeFile(join(out, "licenses.txt"), renderLicenses(licenses));
-  const files = (await readdir(out)).sort();
+  const files = (await readdir(out, { recursive: true })).sort();
   console.log(`dist: ${files.join(", ")}; ${licenses.length} bundled packages in licenses.txt`);
 }
 

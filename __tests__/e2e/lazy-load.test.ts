@@ -6,10 +6,11 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
+import { Inputs } from "../../src/names.ts";
 import { ids, names, secrets } from "../fixtures.ts";
 import { useEmulator } from "./harness.ts";
 
@@ -32,12 +33,14 @@ const SDK_CHUNKS = [
   "class AuthorizationManagementClient",
 ].map(chunkWith);
 const SIGN_IN_CHUNK = chunkWith("class ClientSecretCredential");
+/** `@actions/github`, for the provenance of a grant: only a run that writes one needs it. */
+const GITHUB_CHUNK = chunkWith("getOctokit");
 
 interface Loads {
   readonly run: ActionRun;
-  /** dist/ files loaded when the first HTTP request was sent. */
+  /** The entry and chunks of dist/ loaded when the first HTTP request was sent. */
   readonly atFirstRequest: string[];
-  /** dist/ files loaded by the end of the run. */
+  /** The entry and chunks of dist/ loaded by the end of the run. */
   readonly loaded: string[];
 }
 
@@ -72,7 +75,7 @@ async function runWithProbe(inputs: Record<string, string>): Promise<Loads> {
     const inDist = (urls: readonly string[]) =>
       urls
         .map((url) => fileURLToPath(url))
-        .filter((path) => path.startsWith(DIST))
+        .filter((path) => dirname(path) === DIST && path.endsWith(".js"))
         .map((path) => basename(path));
     return {
       run,
@@ -96,6 +99,26 @@ describe("loading the bundle", () => {
       expect(harness.emulator.requests.length).toBeGreaterThan(1);
     },
   );
+
+  it("a run that writes an assignment loads @actions/github, after its first request", async () => {
+    const { run, atFirstRequest, loaded } = await runWithProbe({ [Inputs.Mode]: "attach" });
+    expect(run.exitCode).toBe(0);
+    expect(harness.emulator.requests.filter((request) => request.method === "PUT")).toHaveLength(1);
+    expect(atFirstRequest).not.toContain(GITHUB_CHUNK);
+    expect(loaded).toContain(GITHUB_CHUNK);
+  });
+
+  it.each<Record<string, string>>([
+    { [Inputs.Mode]: "check", [Inputs.FailOnMissing]: "false" },
+    { [Inputs.Mode]: "detach" },
+    { [Inputs.Mode]: "attach", [Inputs.DryRun]: "true" },
+  ])("a run that writes nothing never loads @actions/github: %j", async (inputs) => {
+    const { run, loaded } = await runWithProbe(inputs);
+    expect(run.exitCode).toBe(0);
+    expect(harness.emulator.requests.filter((request) => request.method === "PUT")).toEqual([]);
+    expect(loaded).toEqual(expect.arrayContaining(SDK_CHUNKS));
+    expect(loaded).not.toContain(GITHUB_CHUNK);
+  });
 
   it("a run that fails on its inputs loads no chunk at all", async () => {
     const { run, loaded } = await runWithProbe({ mode: "attach-everything" });

@@ -1,12 +1,12 @@
 /**
  * The committed dist/ as `npm run bundle` makes it: only the entry and its chunks, none of the
- * packages that are imported but never run, the SDK clients and the sign-in library out of the
+ * packages that are imported but never run (one-line stubs in their place), the SDK clients and the sign-in library out of the
  * entry chunk, and a licenses.txt that names every package whose code is bundled.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { bundledPackageDirs, renderLicenses, STUBS } from "../../scripts/bundle.ts";
+import { bundledPackageDirs, renderLicenses, STUBS, stubPath } from "../../scripts/bundle.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const DIST = join(ROOT, "dist");
@@ -24,11 +24,17 @@ const SIGNATURES = {
 };
 
 describe("dist/", () => {
-  it("holds the entry, its chunks, package.json and licenses.txt, nothing else", () => {
+  it("holds the entry, its chunks, package.json, licenses.txt and the stubs, nothing else", () => {
     expect(files.filter((file) => !/^(\d+\.)?index\.js$/.test(file))).toEqual([
       "licenses.txt",
       "package.json",
+      "stubs",
     ]);
+    expect(readdirSync(join(DIST, "stubs")).sort()).toEqual(
+      Object.keys(STUBS)
+        .map((name) => stubPath(name).slice("./stubs/".length))
+        .sort(),
+    );
   });
 
   it.each(Object.keys(STUBS))("bundles no code of %s", (name) => {
