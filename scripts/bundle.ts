@@ -23,10 +23,11 @@ const ENTRY = join(ROOT, "src", "index.ts");
  * - `open`: @azure/identity imports it only for its interactive browser sign-in, which the
  *   action never offers; the real package brings two chunks and a copy of `xdg-open`;
  * - `undici`: @actions/http-client imports it only for `getAgentDispatcher`, and
- *   @actions/github only for `getOctokit`'s fetch: nothing in the action calls either (its
- *   requests go through node:https: the Azure SDK's pipeline, @actions/http-client's
- *   HttpClient). Loading it cost more start-up time than any other package before the first
- *   request;
+ *   @actions/github only for `getOctokit`'s fetch: nothing in the action sends a request
+ *   through either (its requests go through node:https: the Azure SDK's pipeline,
+ *   @actions/http-client's HttpClient). Behind a proxy, @actions/github makes its default
+ *   dispatcher as it loads, so the stand-in can be made; it fails only when used. Loading the
+ *   real package cost more start-up time than any other package before the first request;
  * - `supports-color`: only `debug`'s optional colour detection asks for it (in a try), and it is
  *   not even a dependency of the action (the bundler found a copy the dev tools installed).
  *   Without it, `debug` uses its basic colours, as it does wherever the package is missing.
@@ -37,7 +38,11 @@ export const STUBS: Readonly<Record<string, string>> = {
     'Promise.reject(new Error("Opening a browser is not part of this action."));\n',
   undici:
     'const missing = () => new Error("undici is not bundled with this action.");\n' +
-    "exports.ProxyAgent = class ProxyAgent { constructor() { throw missing(); } };\n" +
+    "exports.ProxyAgent = class ProxyAgent {\n" +
+    "  dispatch() { throw missing(); }\n" +
+    "  close() { return Promise.resolve(); }\n" +
+    "  destroy() { return Promise.resolve(); }\n" +
+    "};\n" +
     "exports.fetch = () => Promise.reject(missing());\n",
   "supports-color": "module.exports = false;\n",
 };
