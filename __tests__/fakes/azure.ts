@@ -1,16 +1,17 @@
 /**
- * An in-memory Azure behind the action's ports, for unit tests of the workflows. It shares
- * nothing with src/azure, so that a bug there cannot hide itself by being shared with the fake;
- * its facts (built-in roles) are the emulator's, and its world is the fixtures' (world.ts).
+ * The action's ports over the emulator's own model of Azure, in memory and without HTTP, for
+ * unit tests of the workflows. The world (`EmulatorState`) and its rules (which scopes exist and
+ * contain which, what a role assignment PUT creates or refuses, what lists show and when, what
+ * a competing writer does) are the emulator's, the same ones the integration and end-to-end
+ * tests meet over HTTPS; this file only translates between the domain types and the model. It
+ * shares nothing with src/azure, so that a bug there cannot hide itself by being shared.
  */
-import { randomUUID } from "node:crypto";
 import type {
   AzurePorts,
   Cluster,
   ClusterPort,
   DirectoryPort,
   Log,
-  NewRoleAssignment,
   Permission,
   Registry,
   RegistryPort,
@@ -20,91 +21,26 @@ import type {
   RoleDefinitionPort,
 } from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
-import { BUILT_IN_ROLE_DEFINITIONS } from "../../emulator/role-definitions.ts";
+import { ArmError } from "../../emulator/arm-errors.ts";
+import { roleAssignmentBody, roleDefinitionBody } from "../../emulator/authorization.ts";
+import * as rules from "../../emulator/authorization-rules.ts";
+import { writeConcurrently } from "../../emulator/races.ts";
+import { listRegistries, readCluster, readRegistry } from "../../emulator/resources.ts";
+import type { Seed, SeedCluster, SeedRegistry } from "../../emulator/seed.ts";
+import { EmulatorState, type RoleAssignment as ModelAssignment } from "../../emulator/state.ts";
 
 export { ACR_PULL, ACR_PUSH, CONTRIBUTOR, OWNER, READER, REPOSITORY_READER } from "../fixtures.ts";
 
-/** A role definition as the fake holds it: one permission block, assignable at some scopes. */
-export interface FakeRoleDefinition {
-  readonly guid: string;
-  readonly roleName: string;
-  /** Where it can be assigned; `["/"]` (everywhere) for built-in roles. */
-  readonly assignableScopes: readonly string[];
-  readonly permissions: readonly Permission[];
-}
-
+/** A custom role for `addRoleDefinition`: one permission block. */
 export type RoleDefinitionSpec = {
   readonly guid: string;
   readonly roleName: string;
-  readonly assignableScopes?: readonly string[];
+  readonly assignableScopes: readonly string[];
 } & Partial<Permission>;
-
-function definitionOf(spec: RoleDefinitionSpec): FakeRoleDefinition {
-  return {
-    guid: spec.guid.toLowerCase(),
-    roleName: spec.roleName,
-    assignableScopes: spec.assignableScopes ?? ["/"],
-    permissions: [
-      {
-        actions: spec.actions ?? [],
-        notActions: spec.notActions ?? [],
-        dataActions: spec.dataActions ?? [],
-        notDataActions: spec.notDataActions ?? [],
-      },
-    ],
-  };
-}
-
-/**
- * The built-in roles, with their real GUIDs and permissions: the emulator's, so that the unit
- * tests and the end-to-end tests meet one Azure.
- */
-export const BUILT_IN_ROLES: readonly RoleDefinitionSpec[] = BUILT_IN_ROLE_DEFINITIONS.map(
-  (definition) => ({
-    guid: definition.id,
-    roleName: definition.roleName,
-    assignableScopes: definition.assignableScopes,
-    ...definition.permissions[0],
-  }),
-);
-
-function normalized(scope: string): string {
-  const trimmed = scope.toLowerCase().replace(/\/+$/, "");
-  return trimmed === "" ? "/" : trimmed;
-}
-
-/** True when `outer` is `inner` or one of its ancestors (root and management groups: always). */
-function contains(outer: string, inner: string): boolean {
-  const o = normalized(outer);
-  const i = normalized(inner);
-  if (o === "/" || o.startsWith("/providers/microsoft.management/")) return true;
-  return i === o || i.startsWith(`${o}/`);
-}
-
-function roleGuidOf(roleDefinitionId: string): string {
-  return (roleDefinitionId.split("/").at(-1) ?? "").toLowerCase();
-}
-
-function samePrincipalRoleScope(a: RoleAssignment, b: NewRoleAssignment): boolean {
-  return (
-    a.principalId.toLowerCase() === b.principalId.toLowerCase() &&
-    roleGuidOf(a.roleDefinitionId) === roleGuidOf(b.roleDefinitionId) &&
-    normalized(a.scope) === normalized(b.scope)
-  );
-}
 
 export function roleDefinitionIdFor(subscriptionId: string, roleGuid: string): string {
   return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
 }
-
-/** The subscription a scope lies in, `undefined` above subscriptions (management groups, root). */
-function subscriptionOf(scope: string): string | undefined {
-  return /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
-}
-
-/** ARM's two forms of a role definition id: subscription-scoped, or tenant-scoped. */
-const ROLE_DEFINITION_ID =
-  /^(?:\/subscriptions\/([^/]+))?\/providers\/microsoft\.authorization\/roledefinitions\/([^/]+)\/?$/i;
 
 export function assignmentIdFor(scope: string, name: string): string {
   return `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
@@ -118,196 +54,216 @@ export interface CompetingWriter {
   readonly namedInConflict: boolean;
 }
 
+/** The model's clock: fixed, so lists lag (or not) exactly as a test arranges. */
+const NOW = Date.parse("2026-01-01T12:00:00Z");
+/** How far lists lag once a test wants an assignment they do not show yet. */
+const LIST_LAG_MS = 60_000;
+/** When `assign` dates an assignment that lists already show: well before any lag. */
+const LONG_AGO = new Date(NOW - 24 * 60 * 60_000);
+
+const ASSIGNMENT_ID = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)\/?$/i;
+const ROLE_DEFINITION_ID =
+  /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)\/?$/i;
+
 export class FakeAzure implements AzurePorts {
-  /** Every role assignment in the tenant, in creation order. */
-  readonly assignments: RoleAssignment[] = [];
+  /** The model itself: the emulator's state, served to no one but these ports. */
+  readonly state: EmulatorState;
+  /** The subscription the ports are signed in to (the seed's first). */
+  readonly subscriptionId: string;
   /** Assignments another writer made while a `create` was in flight. */
   readonly writtenByOthers: RoleAssignment[] = [];
-  private readonly clusterList: Cluster[] = [];
-  private readonly registryList: Registry[] = [];
-  private readonly unlisted = new Set<RoleAssignment>();
-  private competitor: CompetingWriter | undefined;
   /** Every write the ports received, as `PUT <id>` or `DELETE <id>`: the fake's request log. */
   readonly writes: string[] = [];
-  private readonly definitionList: FakeRoleDefinition[] = BUILT_IN_ROLES.map(definitionOf);
-  /** Microsoft Graph's service principals: application (client) id to object id. */
-  private readonly servicePrincipals = new Map<string, string>();
-  private directoryRefuses = false;
   /**
    * Every error the ports threw, in order. Their text is the fake's own, not the adapters':
    * what a failure says to the user is the adapters' (and their tests') business; a workflow's
-   * is to pass it on unchanged.
+   * is to pass it on unchanged. ARM's refusal, when there was one, is the `cause`.
    */
   readonly failures: Error[] = [];
+  /** Who the ports' writes are made as: the seed's caller (its first principal with a secret). */
+  readonly #caller: string | null;
+  #competitor: CompetingWriter | undefined;
+  #directoryRefuses = false;
+  /** One domain object per model object, so that a test can compare by identity. */
+  readonly #views = new WeakMap<ModelAssignment, RoleAssignment>();
 
-  readonly subscriptionId: string;
-
-  constructor(subscriptionId: string) {
-    this.subscriptionId = subscriptionId;
+  constructor(seed: Seed) {
+    this.state = new EmulatorState(seed, () => new Date(NOW));
+    this.subscriptionId = seed.subscriptions[0]!.subscriptionId;
+    this.#caller = seed.servicePrincipals?.find((p) => p.clientSecret)?.objectId ?? null;
   }
 
-  private fail(what: string): never {
-    const failure = new ActionError(`fake Azure: ${what}`);
-    this.failures.push(failure);
-    throw failure;
+  // --- set-up, in the model's own terms ---
+
+  /** A cluster, as a seed declares one (its group must exist). */
+  addCluster(cluster: SeedCluster): void {
+    this.state.addCluster(cluster);
   }
 
-  addCluster(cluster: Cluster): Cluster {
-    this.clusterList.push(cluster);
-    return cluster;
-  }
-
-  addRegistry(registry: Registry): Registry {
-    this.registryList.push(registry);
-    return registry;
+  /** A registry, as a seed declares one; its subscription and group are made if missing. */
+  addRegistry(registry: SeedRegistry): void {
+    const { subscriptionId, resourceGroup, location } = registry;
+    if (!this.state.subscription(subscriptionId)) this.state.addSubscription({ subscriptionId });
+    if (!this.state.resourceGroup(subscriptionId, resourceGroup)) {
+      this.state.addResourceGroup(subscriptionId, { name: resourceGroup, location });
+    }
+    this.state.addRegistry(registry);
   }
 
   /** A custom role (or a second role of the same name); built-in roles are there already. */
-  addRoleDefinition(spec: RoleDefinitionSpec): FakeRoleDefinition {
-    const definition = definitionOf(spec);
-    this.definitionList.push(definition);
-    return definition;
-  }
-
-  /** Registers a service principal in Microsoft Graph. */
-  addServicePrincipal(appId: string, objectId: string): void {
-    this.servicePrincipals.set(appId.toLowerCase(), objectId);
+  addRoleDefinition(spec: RoleDefinitionSpec): void {
+    this.state.addRoleDefinition({
+      id: spec.guid,
+      roleName: spec.roleName,
+      assignableScopes: spec.assignableScopes,
+      permissions: [
+        {
+          actions: spec.actions ?? [],
+          notActions: spec.notActions ?? [],
+          dataActions: spec.dataActions ?? [],
+          notDataActions: spec.notDataActions ?? [],
+        },
+      ],
+    });
   }
 
   /** Makes Microsoft Graph answer 403, as it does to a principal without directory read rights. */
   refuseDirectoryReads(): void {
-    this.directoryRefuses = true;
+    this.#directoryRefuses = true;
   }
 
   /**
-   * Seeds an assignment as someone else (the portal, the CLI) would have made it. Its role
-   * definition id names the scope's subscription, or the tenant above subscriptions.
+   * Seeds an assignment as someone else (the portal, the CLI) made it earlier, with the model's
+   * integrity rules (the scope must exist, one assignment per role, principal and scope).
    */
   assign(fields: {
     scope: string;
     principalId: string;
     roleGuid: string;
     name?: string;
-    /** `false`: not in ARM's lists yet (they lag behind writes), though a PUT finds it. */
+    /** `false`: just made, so ARM's lists (which lag behind writes) do not show it yet. */
     listed?: boolean;
   }): RoleAssignment {
-    const name = fields.name ?? randomUUID();
-    const subscription = subscriptionOf(fields.scope);
-    const assignment: RoleAssignment = {
-      id: assignmentIdFor(fields.scope, name),
-      name,
-      scope: fields.scope,
-      roleDefinitionId: subscription
-        ? roleDefinitionIdFor(subscription, fields.roleGuid)
-        : `/providers/Microsoft.Authorization/roleDefinitions/${fields.roleGuid}`,
-      principalId: fields.principalId,
-      principalType: "ServicePrincipal",
-    };
-    this.assignments.push(assignment);
-    if (fields.listed === false) this.unlisted.add(assignment);
-    return assignment;
+    if (fields.listed === false) this.#lagLists();
+    const created = this.state.addRoleAssignment(
+      {
+        scope: fields.scope,
+        roleDefinitionId: fields.roleGuid,
+        principalId: fields.principalId,
+        ...(fields.name === undefined ? {} : { name: fields.name }),
+        createdOn: fields.listed === false ? this.state.now() : LONG_AGO,
+      },
+      null,
+    );
+    return this.#view(created);
   }
 
   /**
    * Makes the next `create` lose a race: just before it lands, another writer assigns the same
-   * role to the same principal at the same scope under a random name.
+   * role to the same principal at the same scope under a name of its own.
    */
   competeOnNextCreate(writer: CompetingWriter = { listed: true, namedInConflict: true }): void {
-    this.competitor = writer;
+    this.#competitor = writer;
+    if (!writer.listed) this.#lagLists();
+    this.state.conflictNamesExisting = writer.namedInConflict;
   }
+
+  /** Every role assignment in the tenant, in creation order. */
+  get assignments(): RoleAssignment[] {
+    return this.state.roleAssignments().map((assignment) => this.#view(assignment));
+  }
+
+  // --- the ports ---
 
   readonly clusters: ClusterPort = {
     getCluster: async (resourceGroup, name) => {
-      const cluster = this.clusterList.find((c) =>
-        normalized(c.id).endsWith(
-          `/resourcegroups/${resourceGroup.toLowerCase()}/providers/microsoft.containerservice/managedclusters/${name.toLowerCase()}`,
-        ),
+      const body = this.#ask(() =>
+        readCluster(this.state, this.subscriptionId, resourceGroup, name),
       );
-      if (!cluster) this.fail(`no cluster ${name} in ${resourceGroup}`);
-      return cluster;
+      const kubelet = body.properties.identityProfile?.kubeletidentity;
+      return {
+        id: body.id,
+        name: body.name,
+        location: body.location,
+        kubeletIdentity: kubelet && { objectId: kubelet.objectId, clientId: kubelet.clientId },
+        servicePrincipalClientId: body.properties.servicePrincipalProfile.clientId,
+        controlPlanePrincipalId: body.identity?.principalId,
+      } satisfies Cluster;
     },
   };
 
   readonly registries: RegistryPort = {
     getRegistry: async (ref, preferredResourceGroup) => {
+      if (ref.kind === "id") {
+        const { subscriptionId, resourceGroup, name } = ref;
+        return registryOf(
+          this.#ask(() => readRegistry(this.state, subscriptionId, resourceGroup, name)),
+        );
+      }
+      // The port's contract: the cluster's group first, then the whole subscription.
+      const inGroup = this.#ask(
+        () => readRegistry(this.state, this.subscriptionId, preferredResourceGroup, ref.name),
+        ["ResourceNotFound", "ResourceGroupNotFound"],
+      );
       const found =
-        ref.kind === "id"
-          ? this.registryList.find((r) => normalized(r.id) === normalized(ref.id))
-          : (this.registriesNamed(ref.name).find((r) =>
-              normalized(r.id).includes(`/resourcegroups/${preferredResourceGroup.toLowerCase()}/`),
-            ) ?? this.registriesNamed(ref.name)[0]);
-      if (!found) this.fail(`no registry ${JSON.stringify(ref)}`);
-      return found;
+        inGroup ??
+        this.#ask(() => listRegistries(this.state, this.subscriptionId)).find(
+          (registry) => registry.name.toLowerCase() === ref.name.toLowerCase(),
+        );
+      return found ? registryOf(found) : this.#fail(`no registry named ${ref.name}`);
     },
   };
 
-  private registriesNamed(name: string): Registry[] {
-    const inSubscription = `/subscriptions/${this.subscriptionId.toLowerCase()}/`;
-    return this.registryList.filter(
-      (r) =>
-        r.name.toLowerCase() === name.toLowerCase() && normalized(r.id).startsWith(inSubscription),
-    );
-  }
-
   readonly roleAssignments: RoleAssignmentPort = {
-    // ARM's listForScope with a principalId filter: assignments at, above and below the scope.
+    // ARM's list at a scope with a principalId filter: at, above and below the scope.
     listForPrincipal: async (scope, principalId) =>
-      this.assignments.filter(
-        (a) =>
-          !this.unlisted.has(a) &&
-          a.principalId.toLowerCase() === principalId.toLowerCase() &&
-          (contains(a.scope, scope) || contains(scope, a.scope)),
-      ),
+      this.#ask(() =>
+        rules.listRoleAssignments(this.state, scope, {
+          atScope: false,
+          principalId: principalId.toLowerCase(),
+        }),
+      ).map((assignment) => this.#view(assignment)),
 
     create: async (wanted) => {
       this.writes.push(`PUT ${assignmentIdFor(wanted.scope, wanted.name)}`);
-      const competitor = this.competitor;
-      this.competitor = undefined;
+      const competitor = this.#competitor;
+      this.#competitor = undefined;
       if (competitor) {
-        const theirs = this.assign({
+        const theirs = writeConcurrently(this.state, wanted, { underAnotherName: true });
+        if (theirs) this.writtenByOthers.push(this.#view(theirs));
+      }
+      const put = this.#ask(() =>
+        rules.putRoleAssignment(this.state, {
           scope: wanted.scope,
-          principalId: wanted.principalId,
-          roleGuid: roleGuidOf(wanted.roleDefinitionId),
-        });
-        this.writtenByOthers.push(theirs);
-        if (!competitor.listed) this.unlisted.add(theirs);
-      }
-
-      const sameName = this.assignments.find(
-        (a) =>
-          a.name.toLowerCase() === wanted.name.toLowerCase() &&
-          normalized(a.scope) === normalized(wanted.scope),
+          name: wanted.name,
+          caller: this.#caller,
+          body: () => ({
+            properties: {
+              roleDefinitionId: wanted.roleDefinitionId,
+              principalId: wanted.principalId,
+              principalType: wanted.principalType,
+            },
+          }),
+        }),
       );
-      if (sameName) {
-        // A PUT of the same assignment is idempotent (200, not 201); changing one is not allowed.
-        if (samePrincipalRoleScope(sameName, wanted)) {
-          return { created: sameName, alreadyExisted: true };
-        }
-        this.fail("a different assignment of the same name (409)");
+      switch (put.kind) {
+        case "created":
+          return { created: this.#view(put.assignment) };
+        case "existing":
+          return {
+            created: this.#view(put.assignment),
+            alreadyExisted: this.state.existingAssignmentPutStatus === 200,
+          };
+        case "conflict":
+          return { conflict: { existingId: put.existing && this.#view(put.existing).id } };
       }
-      const other = this.assignments.find((a) => samePrincipalRoleScope(a, wanted));
-      if (other) {
-        return {
-          conflict: { existingId: competitor?.namedInConflict === false ? undefined : other.id },
-        };
-      }
-      const created: RoleAssignment = {
-        id: assignmentIdFor(wanted.scope, wanted.name),
-        name: wanted.name,
-        scope: wanted.scope,
-        roleDefinitionId: wanted.roleDefinitionId,
-        principalId: wanted.principalId,
-        principalType: wanted.principalType,
-      };
-      this.assignments.push(created);
-      return { created };
     },
 
-    // ARM's deleteById: 200 with the assignment, or 204 when it is already gone.
+    // ARM's delete by id: 200 with the assignment, or 204 when it is already gone.
     delete: async (id) => {
       this.writes.push(`DELETE ${id}`);
-      const index = this.assignments.findIndex((a) => normalized(a.id) === normalized(id));
-      if (index >= 0) this.assignments.splice(index, 1);
+      const [, scope = "", name = ""] = ASSIGNMENT_ID.exec(id) ?? [];
+      this.#ask(() => rules.deleteRoleAssignment(this.state, scope, name));
     },
   };
 
@@ -315,41 +271,95 @@ export class FakeAzure implements AzurePorts {
     getRoleDefinition: async (id) => {
       const match = ROLE_DEFINITION_ID.exec(id);
       if (!match) return undefined;
-      const [, subscription, guid] = match;
-      const definition = this.definitionList.find((d) => d.guid === guid!.toLowerCase());
-      return definition && this.viewOf(definition, subscription);
+      const [, subscription, guid = ""] = match;
+      const scope = subscription ? `/subscriptions/${subscription}` : "/";
+      const definition = this.#ask(
+        () => rules.getRoleDefinition(this.state, scope, guid),
+        ["RoleDefinitionDoesNotExist"],
+      );
+      return definition && definitionOf(roleDefinitionBody(definition, scope));
     },
 
     // ARM's list with `$filter=roleName eq '...'`: the definitions of that name assignable there.
     findRoleDefinitions: async (scope, roleName) =>
-      this.definitionList
-        .filter(
-          (d) =>
-            d.roleName.toLowerCase() === roleName.toLowerCase() &&
-            d.assignableScopes.some((assignable) => contains(assignable, scope)),
-        )
-        .map((d) => this.viewOf(d, subscriptionOf(scope))),
+      this.#ask(() =>
+        rules.listRoleDefinitions(this.state, scope, { roleName: roleName.toLowerCase() }),
+      ).map((definition) => definitionOf(roleDefinitionBody(definition, scope))),
   };
 
-  private viewOf(definition: FakeRoleDefinition, subscription: string | undefined): RoleDefinition {
-    const path = `/providers/Microsoft.Authorization/roleDefinitions/${definition.guid}`;
-    return {
-      id: subscription ? `/subscriptions/${subscription}${path}` : path,
-      name: definition.guid,
-      roleName: definition.roleName,
-      permissions: definition.permissions,
-    };
-  }
-
-  // What the real adapter (src/azure/directory.ts) throws for Graph's 403 and 404.
   readonly directory: DirectoryPort = {
     servicePrincipalObjectId: async (appId) => {
-      if (this.directoryRefuses) this.fail(`the directory refuses to read ${appId}`);
+      if (this.#directoryRefuses) return this.#fail(`Microsoft Graph refuses to read ${appId}`);
       return (
-        this.servicePrincipals.get(appId.toLowerCase()) ??
-        this.fail(`no service principal ${appId}`)
+        this.state.principalByAppId(appId)?.objectId ??
+        this.#fail(`Microsoft Graph has no service principal ${appId}`)
       );
     },
+  };
+
+  // --- translation ---
+
+  /**
+   * Runs one of the model's rules. ARM's refusal becomes the fake's failure; one of the `absent`
+   * codes (a 404 the port's contract turns into "none") becomes undefined.
+   */
+  #ask<T>(rule: () => T): T;
+  #ask<T>(rule: () => T, absent: readonly string[]): T | undefined;
+  #ask<T>(rule: () => T, absent: readonly string[] = []): T | undefined {
+    try {
+      return rule();
+    } catch (error) {
+      if (!(error instanceof ArmError)) throw error;
+      if (absent.includes(error.code)) return undefined;
+      return this.#fail(`ARM answered ${error.status} ${error.code}`, error);
+    }
+  }
+
+  #fail(what: string, cause?: ArmError): never {
+    const failure = new ActionError(`fake Azure: ${what}`, cause ? { cause } : undefined);
+    this.failures.push(failure);
+    throw failure;
+  }
+
+  #view(assignment: ModelAssignment): RoleAssignment {
+    let view = this.#views.get(assignment);
+    if (!view) {
+      const body = roleAssignmentBody(assignment);
+      view = {
+        id: body.id,
+        name: body.name,
+        scope: body.properties.scope,
+        roleDefinitionId: body.properties.roleDefinitionId,
+        principalId: body.properties.principalId,
+        principalType: body.properties.principalType,
+      };
+      this.#views.set(assignment, view);
+    }
+    return view;
+  }
+
+  #lagLists(): void {
+    if (this.state.listDelayMs === 0) this.state.setListDelay(LIST_LAG_MS);
+  }
+}
+
+function registryOf(body: ReturnType<typeof readRegistry>): Registry {
+  return {
+    id: body.id,
+    name: body.name,
+    loginServer: body.properties.loginServer,
+    location: body.location,
+    roleAssignmentMode: body.properties.roleAssignmentMode,
+    publicNetworkAccess: body.properties.publicNetworkAccess,
+  };
+}
+
+function definitionOf(body: ReturnType<typeof roleDefinitionBody>): RoleDefinition {
+  return {
+    id: body.id,
+    name: body.name,
+    roleName: body.properties.roleName,
+    permissions: body.properties.permissions,
   };
 }
 
