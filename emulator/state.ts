@@ -149,7 +149,7 @@ export class EmulatorState {
   /** The cloud's registry login server suffix (`azurecr.io`, `azurecr.us`, ...). */
   readonly acrLoginServerSuffix: string;
   /** Lower-cased registry names held outside the tenant. */
-  readonly #takenRegistryNames: ReadonlySet<string>;
+  readonly #takenRegistryNames: Set<string>;
 
   constructor(seed: Seed, now: () => Date = () => new Date()) {
     this.tenantId = seed.tenantId.toLowerCase();
@@ -225,6 +225,11 @@ export class EmulatorState {
     return (
       this.registryNamed(name) !== undefined || this.#takenRegistryNames.has(name.toLowerCase())
     );
+  }
+
+  /** Holds a registry name outside the tenant from now on (as the seed's `takenRegistryNames`). */
+  takeRegistryName(name: string): void {
+    this.#takenRegistryNames.add(name.toLowerCase());
   }
 
   /** The login server ACR gives a registry of that name in this cloud. */
