@@ -295,15 +295,24 @@ function listResources(
 
 function listSubscriptions(call: ArmCall): EmulatorResponse {
   const { state } = call.context;
-  const mine = state.roleAssignments().filter((a) => a.principalId === call.caller);
-  const visible = state.subscriptions().filter((subscription) => {
+  return pagedList(
+    call,
+    visibleSubscriptions(state, call.caller).map((subscription) =>
+      subscriptionBody(subscription, state),
+    ),
+  );
+}
+
+/**
+ * `GET /subscriptions` as a plain function: the subscriptions the caller holds a role in, at,
+ * above or below the subscription (ARM lists those).
+ */
+export function visibleSubscriptions(state: EmulatorState, caller: string): Subscription[] {
+  const mine = state.roleAssignments().filter((a) => a.principalId === caller.toLowerCase());
+  return state.subscriptions().filter((subscription) => {
     const scope = `/subscriptions/${subscription.subscriptionId}`;
     return mine.some((a) => state.isAtOrAbove(a.scope, scope) || state.isAtOrAbove(scope, a.scope));
   });
-  return pagedList(
-    call,
-    visible.map((subscription) => subscriptionBody(subscription, state)),
-  );
 }
 
 function getSubscription(call: ArmCall, subscription: Subscription): EmulatorResponse {

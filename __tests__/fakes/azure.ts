@@ -84,6 +84,8 @@ export class FakeAzure implements AzurePorts {
   readonly #caller: string | null;
   #competitor: CompetingWriter | undefined;
   #directoryRefuses = false;
+  /** The names of the seed's assignments (the caller's rights): not what a test is about. */
+  readonly #seeded: ReadonlySet<string>;
   /** One domain object per model object, so that a test can compare by identity. */
   readonly #views = new WeakMap<ModelAssignment, RoleAssignment>();
 
@@ -91,6 +93,7 @@ export class FakeAzure implements AzurePorts {
     this.state = new EmulatorState(seed, () => new Date(NOW));
     this.subscriptionId = seed.subscriptions[0]!.subscriptionId;
     this.#caller = seed.servicePrincipals?.find((p) => p.clientSecret)?.objectId ?? null;
+    this.#seeded = new Set(this.state.roleAssignments().map((assignment) => assignment.name));
   }
 
   // --- set-up, in the model's own terms ---
@@ -168,9 +171,15 @@ export class FakeAzure implements AzurePorts {
     this.state.conflictNamesExisting = writer.namedInConflict;
   }
 
-  /** Every role assignment in the tenant, in creation order. */
+  /**
+   * Every role assignment in the tenant but the seed's (the signed-in caller's own rights), in
+   * creation order: what the test and the ports made.
+   */
   get assignments(): RoleAssignment[] {
-    return this.state.roleAssignments().map((assignment) => this.#view(assignment));
+    return this.state
+      .roleAssignments()
+      .filter((assignment) => !this.#seeded.has(assignment.name))
+      .map((assignment) => this.#view(assignment));
   }
 
   // --- the ports ---

@@ -2,7 +2,7 @@
  * The fixtures' world (`testSeed()`, the one the emulator serves to the integration and
  * end-to-end tests) as the unit tests' fake Azure holds it: the emulator's own model of that
  * seed, so a unit test and an end-to-end test speak of the same aks-demo and demoacr, and meet
- * the same rules. Role assignments are each unit test's own: the world starts with none. Also
+ * the same rules. Role assignments are each unit test's own, beside the caller's rights. Also
  * the domain objects of the seed's resources, for tests that need one without any Azure.
  */
 import type { Cluster, Registry, RegistryRef } from "../../src/domain/ports.ts";
@@ -124,11 +124,11 @@ export function withNeighbours(seed: Seed): Seed {
  * seed's clusters (aks-demo with a kubelet and a control-plane identity, aks-legacy with a
  * service principal the directory knows, aks-noidentity), registries (demoacr and abacacr in
  * ABAC mode in rg-acr, localacr in rg-aks, faracr), custom role Image Puller and service
- * principals. The seed's role assignments (the signed-in deployer's rights) are left out: the
- * ports do not check the caller's rights, and each test seeds the assignments it is about.
+ * principals, and its role assignments: the signed-in deployer's rights (`FakeAzure.assignments`
+ * leaves them out: each test seeds the assignments it is about).
  */
 export function world(seed: Seed = testSeed()): FakeAzure {
-  return new FakeAzure({ ...withNeighbours(seed), roleAssignments: [] });
+  return new FakeAzure(withNeighbours(seed));
 }
 
 /** aks-demo as the seed declares it, renamed and changed by `fields`, for a test's own cluster. */
