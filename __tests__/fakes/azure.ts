@@ -251,6 +251,7 @@ export class FakeAzure implements AzurePorts {
               roleDefinitionId: wanted.roleDefinitionId,
               principalId: wanted.principalId,
               principalType: wanted.principalType,
+              description: wanted.description,
             },
           }),
         }),
@@ -259,10 +260,8 @@ export class FakeAzure implements AzurePorts {
         case "created":
           return { created: this.#view(put.assignment) };
         case "existing":
-          return {
-            created: this.#view(put.assignment),
-            alreadyExisted: this.state.existingAssignmentPutStatus === 200,
-          };
+          // There before this run, whether ARM answered 200 or 201.
+          return { created: this.#view(put.assignment), alreadyExisted: true };
         case "conflict":
           return { conflict: { existingId: put.existing && this.#view(put.existing).id } };
       }
@@ -272,7 +271,8 @@ export class FakeAzure implements AzurePorts {
     delete: async (id) => {
       this.writes.push(`DELETE ${id}`);
       const [, scope = "", name = ""] = ASSIGNMENT_ID.exec(id) ?? [];
-      this.#ask(() => rules.deleteRoleAssignment(this.state, scope, name));
+      const deleted = this.#ask(() => rules.deleteRoleAssignment(this.state, scope, name));
+      return { deleted: deleted !== undefined };
     },
   };
 
@@ -341,6 +341,9 @@ export class FakeAzure implements AzurePorts {
         roleDefinitionId: body.properties.roleDefinitionId,
         principalId: body.properties.principalId,
         principalType: body.properties.principalType,
+        ...(body.properties.description === null
+          ? {}
+          : { description: body.properties.description }),
       };
       this.#views.set(assignment, view);
     }

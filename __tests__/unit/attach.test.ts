@@ -61,6 +61,9 @@ describe("attach", () => {
         roleDefinitionId: roleDefinitionIdFor(subscription, ACR_PULL),
         principalId: kubelet.objectId,
         principalType: "ServicePrincipal",
+        description: expect.stringMatching(
+          /^granted by aks-attach-acr for cluster \/subscriptions\//,
+        ),
       },
     ]);
     expect(result).toMatchObject({
@@ -124,7 +127,10 @@ describe("attach", () => {
 
     const result = await run(azure);
 
-    expect(azure.assignments).toEqual([lagging]);
+    // The same assignment, its description now the run's (a PUT may update only that).
+    expect(azure.assignments).toEqual([
+      { ...lagging, description: expect.stringMatching(/^granted by aks-attach-acr /) },
+    ]);
     expect(result).toMatchObject({
       outcome: "already-assigned",
       changed: false,
