@@ -25,7 +25,19 @@ import { ArmError } from "../../emulator/arm-errors.ts";
 import { roleAssignmentBody, roleDefinitionBody } from "../../emulator/authorization.ts";
 import * as rules from "../../emulator/authorization-rules.ts";
 import { writeConcurrently } from "../../emulator/races.ts";
-import { listRegistries, readCluster, readRegistry } from "../../emulator/resources.ts";
+import {
+  createRegistry,
+  pollRegistryOperation,
+  registryBody,
+  registryNameAvailability,
+} from "../../emulator/registries.ts";
+import { queryResources } from "../../emulator/resource-graph.ts";
+import {
+  listRegistries,
+  readCluster,
+  readRegistry,
+  visibleSubscriptions,
+} from "../../emulator/resources.ts";
 import type { Seed, SeedCluster, SeedRegistry } from "../../emulator/seed.ts";
 import { EmulatorState, type RoleAssignment as ModelAssignment } from "../../emulator/state.ts";
 
@@ -61,6 +73,8 @@ const LIST_LAG_MS = 60_000;
 /** When `assign` dates an assignment that lists already show: well before any lag. */
 const LONG_AGO = new Date(NOW - 24 * 60 * 60_000);
 
+const REGISTRY_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/?$/i;
 const ASSIGNMENT_ID = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)\/?$/i;
 const ROLE_DEFINITION_ID =
   /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)\/?$/i;
@@ -74,6 +88,8 @@ export class FakeAzure implements AzurePorts {
   readonly writtenByOthers: RoleAssignment[] = [];
   /** Every write the ports received, as `PUT <id>` or `DELETE <id>`: the fake's request log. */
   readonly writes: string[] = [];
+  /** Every read the ports received, as `<operation> <target>`: with `writes`, the request log. */
+  readonly reads: string[] = [];
   /**
    * Every error the ports threw, in order. Their text is the fake's own, not the adapters':
    * what a failure says to the user is the adapters' (and their tests') business; a workflow's
@@ -84,8 +100,9 @@ export class FakeAzure implements AzurePorts {
   readonly #caller: string | null;
   #competitor: CompetingWriter | undefined;
   #directoryRefuses = false;
+  #searchRefused = false;
   /** The names of the seed's assignments (the caller's rights): not what a test is about. */
-  readonly #seeded: ReadonlySet<string>;
+  readonly #seeded: Set<string>;
   /** One domain object per model object, so that a test can compare by identity. */
   readonly #views = new WeakMap<ModelAssignment, RoleAssignment>();
 
@@ -128,6 +145,49 @@ export class FakeAzure implements AzurePorts {
         },
       ],
     });
+  }
+
+  /**
+   * A subscription the caller can see (it holds Reader there, as part of its rights), made if
+   * missing.
+   */
+  seeSubscription(subscriptionId: string, displayName: string): void {
+    const existing = this.state.subscription(subscriptionId);
+    this.state.addSubscription({
+      subscriptionId,
+      displayName,
+      resourceGroups: [...(existing?.resourceGroups.values() ?? [])],
+    });
+    const rights = this.state.addRoleAssignment(
+      { scope: `/subscriptions/${subscriptionId}`, roleName: "Reader", principalId: this.#caller! },
+      null,
+    );
+    this.#seeded.add(rights.name);
+  }
+
+  /** Makes the cluster's provisioning start over as given (one still being created, say). */
+  provisionCluster(
+    name: string,
+    progress: Pick<SeedCluster, "provisioningState" | "readsUntilSucceeded">,
+  ): void {
+    const cluster = this.state.clusters(this.subscriptionId).find((c) => c.name === name);
+    if (!cluster) throw new Error(`no cluster ${name} in the fake's subscription`);
+    this.state.clusterProvisioning.track({ ...cluster, ...progress });
+  }
+
+  /** A registry name held in Azure by a registry the caller cannot see (another tenant's). */
+  takeNameElsewhere(name: string): void {
+    this.state.takeRegistryName(name);
+  }
+
+  /** Makes Resource Graph refuse queries (a caller without it, or an outage). */
+  refuseSearches(): void {
+    this.#searchRefused = true;
+  }
+
+  /** The registries there are now, created ones included, as ACR describes them. */
+  registriesNow(): Registry[] {
+    return this.state.allRegistries().map((registry) => registryOf(registryBody(registry)));
   }
 
   /** Makes Microsoft Graph answer 403, as it does to a principal without directory read rights. */
@@ -186,6 +246,7 @@ export class FakeAzure implements AzurePorts {
 
   readonly clusters: ClusterPort = {
     getCluster: async (resourceGroup, name) => {
+      this.reads.push(`GET cluster ${name}`);
       const body = this.#ask(() =>
         readCluster(this.state, this.subscriptionId, resourceGroup, name),
       );
@@ -197,41 +258,93 @@ export class FakeAzure implements AzurePorts {
         kubeletIdentity: kubelet && { objectId: kubelet.objectId, clientId: kubelet.clientId },
         servicePrincipalClientId: body.properties.servicePrincipalProfile.clientId,
         controlPlanePrincipalId: body.identity?.principalId,
+        // ARM's GET of a resource sends no Retry-After, so retryAfterMs stays unset.
+        provisioningState: body.properties.provisioningState,
       } satisfies Cluster;
     },
   };
 
   readonly registries: RegistryPort = {
-    getRegistry: async (ref, preferredResourceGroup) => {
-      if (ref.kind === "id") {
-        const { subscriptionId, resourceGroup, name } = ref;
-        return registryOf(
-          this.#ask(() => readRegistry(this.state, subscriptionId, resourceGroup, name)),
-        );
-      }
-      // The port's contract: the cluster's group first, then the whole subscription.
-      const inGroup = this.#ask(
-        () => readRegistry(this.state, this.subscriptionId, preferredResourceGroup, ref.name),
-        ["ResourceNotFound", "ResourceGroupNotFound"],
+    // ARM's GET of a registry by id: undefined for its 404s.
+    readRegistry: async (id) => {
+      this.reads.push(`GET registry ${id}`);
+      const [, subscriptionId = "", resourceGroup = "", name = ""] = REGISTRY_ID.exec(id) ?? [];
+      const body = this.#ask(
+        () => readRegistry(this.state, subscriptionId, resourceGroup, name),
+        ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"],
       );
-      const found =
-        inGroup ??
-        this.#ask(() => listRegistries(this.state, this.subscriptionId)).find(
-          (registry) => registry.name.toLowerCase() === ref.name.toLowerCase(),
-        );
-      return found ? registryOf(found) : this.#fail(`no registry named ${ref.name}`);
+      return body && registryOf(body);
+    },
+
+    listRegistries: async (subscriptionId) => {
+      this.reads.push(`LIST registries ${subscriptionId}`);
+      return this.#ask(() => listRegistries(this.state, subscriptionId)).map(registryOf);
+    },
+
+    // One Resource Graph query over what the caller may read, in every subscription.
+    searchRegistries: async (names) => {
+      this.reads.push(`SEARCH registries ${names.join(",")}`);
+      if (this.#searchRefused) return this.#fail("Resource Graph refuses the query");
+      const listed = names.map((name) => `'${name}'`).join(", ");
+      const query = `Resources | where type =~ 'microsoft.containerregistry/registries' and name in~ (${listed})`;
+      const { rows } = this.#ask(() => queryResources(this.state, this.#caller ?? "", query));
+      return rows.map((row) => registryOf(row as unknown as ReturnType<typeof readRegistry>));
+    },
+
+    listSubscriptions: async () => {
+      this.reads.push("LIST subscriptions");
+      return visibleSubscriptions(this.state, this.#caller ?? "").map((subscription) => ({
+        subscriptionId: subscription.subscriptionId,
+        displayName: subscription.displayName,
+      }));
+    },
+
+    checkNameAvailability: async (_subscriptionId, name) => {
+      this.reads.push(`CHECK name ${name}`);
+      const answer = registryNameAvailability(this.state, name);
+      return answer.nameAvailable
+        ? { available: true, reason: undefined, message: undefined }
+        : { available: false, reason: answer.reason, message: answer.message };
+    },
+
+    // The PUT, then its long-running operation polled to its end, then the registry read.
+    createRegistry: async (wanted) => {
+      const { subscriptionId, resourceGroup, name } = wanted;
+      const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${name}`;
+      this.writes.push(`PUT ${id}`);
+      const put = this.#ask(() =>
+        createRegistry(this.state, {
+          subscriptionId,
+          groupName: resourceGroup,
+          name,
+          body: () => ({ location: wanted.location, sku: { name: wanted.sku } }),
+        }),
+      );
+      if (put.operationName !== undefined) {
+        const operation = put.operationName;
+        for (let polls = 0; ; polls++) {
+          const status = this.#ask(() => pollRegistryOperation(this.state, id, operation));
+          if (status.status === "Failed") {
+            return this.#fail(`the registry's creation failed: ${status.error?.code ?? ""}`);
+          }
+          if (status.status !== "InProgress") break;
+          if (polls > 100) return this.#fail("the registry's creation never ended");
+        }
+      }
+      return registryOf(
+        this.#ask(() => readRegistry(this.state, subscriptionId, resourceGroup, name)),
+      );
     },
   };
 
   readonly roleAssignments: RoleAssignmentPort = {
-    // ARM's list at a scope with a principalId filter: at, above and below the scope.
-    listForPrincipal: async (scope, principalId) =>
-      this.#ask(() =>
-        rules.listRoleAssignments(this.state, scope, {
-          atScope: false,
-          principalId: principalId.toLowerCase(),
-        }),
-      ).map((assignment) => this.#view(assignment)),
+    // ARM's list at a scope with `$filter=atScope()`: every principal's, at and above it.
+    listAtScope: async (scope) => {
+      this.reads.push(`LIST assignments ${scope}`);
+      return this.#ask(() => rules.listRoleAssignments(this.state, scope, { atScope: true })).map(
+        (assignment) => this.#view(assignment),
+      );
+    },
 
     create: async (wanted) => {
       this.writes.push(`PUT ${assignmentIdFor(wanted.scope, wanted.name)}`);

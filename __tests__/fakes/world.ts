@@ -6,7 +6,7 @@
  * the domain objects of the seed's resources, for tests that need one without any Azure.
  */
 import type { Cluster, Registry, RegistryRef } from "../../src/domain/ports.ts";
-import type { TargetRequest } from "../../src/workflows/target.ts";
+import type { CheckRequest } from "../../src/workflows/check.ts";
 import type { Seed } from "../../emulator/index.ts";
 import type { SeedCluster, SeedRegistry } from "../../emulator/seed.ts";
 import { ids, names, testSeed } from "../fixtures.ts";
@@ -137,6 +137,18 @@ export function seedClusterNamed(name: string, fields: Partial<SeedCluster> = {}
   return { ...demo, name, ...fields };
 }
 
+/** The registry at a resource id, as a seed declares one. */
+export function seedRegistryAt(id: string, fields: Partial<SeedRegistry> = {}): SeedRegistry {
+  const [, , subscriptionId, , resourceGroup] = id.split("/");
+  return {
+    subscriptionId: subscriptionId!,
+    resourceGroup: resourceGroup!,
+    name: id.split("/").at(-1)!,
+    location: "eastus",
+    ...fields,
+  };
+}
+
 /** A registry in rg-acr (legacy permissions mode, public), as a seed declares one. */
 export function seedRegistryNamed(name: string, fields: Partial<SeedRegistry> = {}): SeedRegistry {
   return {
@@ -153,7 +165,8 @@ export function byName(name: string): RegistryRef {
 }
 
 /** aks-demo and demoacr. */
-export const target: TargetRequest = {
+export const target: CheckRequest = {
+  subscriptionId: ids.subscription,
   resourceGroup: names.clusterGroup,
   clusterName: names.cluster,
   registry: byName(names.registry),

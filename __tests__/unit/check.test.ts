@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@jest/globals";
 import type { AzurePorts, Registry } from "../../src/domain/ports.ts";
 import { check } from "../../src/workflows/check.ts";
-import type { TargetRequest } from "../../src/workflows/target.ts";
+import type { CheckRequest } from "../../src/workflows/check.ts";
 import {
   ACR_PULL,
   ACR_PUSH,
@@ -38,14 +38,14 @@ function customWorld(): FakeAzure {
   return azure;
 }
 
-function run(azure: FakeAzure, request: TargetRequest = target) {
+function run(azure: FakeAzure, request: CheckRequest = target) {
   return check(request, azure, { signal, log: new RecordingLog() });
 }
 
-const onAbac: TargetRequest = { ...target, registry: byName("abacacr") };
+const onAbac: CheckRequest = { ...target, registry: byName("abacacr") };
 
 describe("check", () => {
-  it.each<[string, string, string, TargetRequest]>([
+  it.each<[string, string, string, CheckRequest]>([
     ["AcrPull at the registry", scopes.registry, ACR_PULL, target],
     ["AcrPull at its resource group", scopes.registryGroup, ACR_PULL, target],
     ["AcrPull at its subscription", scopes.subscription, ACR_PULL, target],
@@ -255,10 +255,15 @@ describe("check", () => {
         roleDefinitions: azure.roleDefinitions,
         directory: azure.directory,
         registries: {
-          getRegistry: async (...args) => ({
-            ...(await azure.registries.getRegistry(...args)),
-            ...answer,
-          }),
+          ...azure.registries,
+          readRegistry: async (...args) => {
+            const registry = await azure.registries.readRegistry(...args);
+            return registry && { ...registry, ...answer };
+          },
+          listRegistries: async (...args) =>
+            (await azure.registries.listRegistries(...args)).map((r) => ({ ...r, ...answer })),
+          searchRegistries: async (...args) =>
+            (await azure.registries.searchRegistries(...args)).map((r) => ({ ...r, ...answer })),
         },
       };
     }
