@@ -180,11 +180,14 @@ export const armErrors = {
       "RoleAssignmentUpdateNotPermitted",
       "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
     ),
-  roleAssignmentExists: (existingName: string) =>
+  /** Without a name: the older answer, which does not say which assignment it met. */
+  roleAssignmentExists: (existingName?: string) =>
     new ArmError(
       409,
       "RoleAssignmentExists",
-      `The role assignment already exists. The ID of the existing role assignment is ${compactGuid(existingName)}.`,
+      existingName === undefined
+        ? "The role assignment already exists."
+        : `The role assignment already exists. The ID of the existing role assignment is ${compactGuid(existingName)}.`,
     ),
   // --- registries (Microsoft.ContainerRegistry) ---
   // Code and text as `az acr create` prints them; the status (409) is not confirmed.

@@ -2,17 +2,10 @@ import { pagedList, readJsonBody, type ArmCall } from "./arm-context.ts";
 import { armErrors } from "./arm-errors.ts";
 import { jsonResponse, type EmulatorResponse } from "./exchange.ts";
 import { authorize } from "./rbac.ts";
+import * as rules from "./authorization-rules.ts";
 import type { RoleDefinition } from "./role-definitions.ts";
-import {
-  isAtOrAbove,
-  isSameScope,
-  parseScope,
-  scopeFromSegments,
-  subscriptionOf,
-  type Scope,
-} from "./scope.ts";
-import { isGuid, PRINCIPAL_TYPES, type PrincipalType } from "./seed.ts";
-import { roleDefinitionIdAt, type EmulatorState, type RoleAssignment } from "./state.ts";
+import { parseScope, scopeFromSegments } from "./scope.ts";
+import { roleDefinitionIdAt, type RoleAssignment } from "./state.ts";
 
 /**
  * Microsoft.Authorization at api-version 2022-04-01: role assignments and role definitions.
@@ -74,20 +67,20 @@ export function handleAuthorization(call: ArmCall, path: AuthorizationPath): Emu
   if (path.collection === "roleDefinitions") {
     if (method !== "GET") throw armErrors.methodNotAllowed(method);
     return path.name === undefined
-      ? listRoleDefinitions(call, scope, parsed)
-      : getRoleDefinition(call, scope, parsed, path.name);
+      ? listRoleDefinitions(call, scope)
+      : getRoleDefinition(call, scope, path.name);
   }
   if (path.name === undefined) {
     if (method !== "GET") throw armErrors.methodNotAllowed(method);
-    return listRoleAssignments(call, scope, parsed);
+    return listRoleAssignments(call, scope);
   }
   switch (method) {
     case "GET":
-      return getRoleAssignment(call, scope, parsed, path.name);
+      return getRoleAssignment(call, scope, path.name);
     case "PUT":
-      return putRoleAssignment(call, scope, parsed, path.name);
+      return putRoleAssignment(call, scope, path.name);
     case "DELETE":
-      return deleteRoleAssignment(call, scope, parsed, path.name);
+      return deleteRoleAssignment(call, scope, path.name);
     default:
       throw armErrors.methodNotAllowed(method);
   }
@@ -95,80 +88,37 @@ export function handleAuthorization(call: ArmCall, path: AuthorizationPath): Emu
 
 // --- role assignments ---
 
-function getRoleAssignment(call: ArmCall, scope: string, parsed: Scope, name: string) {
+function getRoleAssignment(call: ArmCall, scope: string, name: string) {
   const { state } = call.context;
   authorize(state, call.caller, ACTIONS.readAssignments, scope);
-  throwIfMissing(state, parsed);
-  if (!isGuid(name)) throw armErrors.invalidRoleAssignmentId(name);
-  const assignment = state.roleAssignment(name);
-  if (!assignment || !isSameScope(assignment.scope, scope)) {
-    throw armErrors.roleAssignmentNotFound(name);
-  }
-  return jsonResponse(200, roleAssignmentBody(assignment));
+  return jsonResponse(200, roleAssignmentBody(rules.getRoleAssignment(state, scope, name)));
 }
 
-function putRoleAssignment(
-  call: ArmCall,
-  scope: string,
-  parsed: Scope,
-  name: string,
-): EmulatorResponse {
+function putRoleAssignment(call: ArmCall, scope: string, name: string): EmulatorResponse {
   const { state } = call.context;
   authorize(state, call.caller, ACTIONS.writeAssignment, scope);
-  throwIfMissing(state, parsed);
-  if (!isGuid(name)) throw armErrors.invalidRoleAssignmentId(name);
-  const properties = readAssignmentProperties(call, scope);
-  const existing = state.roleAssignment(name);
-  if (existing) {
-    const unchanged =
-      isSameScope(existing.scope, scope) &&
-      existing.roleDefinitionGuid === properties.definition.id &&
-      existing.principalId === properties.principalId &&
-      existing.condition === properties.condition;
-    if (!unchanged) throw armErrors.roleAssignmentUpdateNotPermitted();
-    // The description may change; createdOn stays. 200 or 201: ARM documents both.
-    const described =
-      properties.description !== null && properties.description !== existing.description
-        ? {
-            ...existing,
-            description: properties.description,
-            updatedOn: state.now().toISOString(),
-            updatedBy: call.caller,
-          }
-        : existing;
-    if (described !== existing) state.saveRoleAssignment(described);
-    return jsonResponse(state.existingAssignmentPutStatus, roleAssignmentBody(described));
-  }
-  const duplicate = state.findDuplicate(scope, properties.definition.id, properties.principalId);
-  if (duplicate) throw armErrors.roleAssignmentExists(duplicate.name);
-  const now = state.now().toISOString();
-  const created: RoleAssignment = {
-    name: name.toLowerCase(),
+  const put = rules.putRoleAssignment(state, {
     scope,
-    roleDefinitionGuid: properties.definition.id,
-    principalId: properties.principalId,
-    principalType: properties.principalType,
-    condition: properties.condition,
-    conditionVersion: properties.conditionVersion,
-    description: properties.description,
-    createdOn: now,
-    updatedOn: now,
-    createdBy: call.caller,
-    updatedBy: call.caller,
-  };
-  state.saveRoleAssignment(created);
-  return jsonResponse(201, roleAssignmentBody(created));
+    name,
+    body: () => readJsonBody(call.request),
+    caller: call.caller,
+  });
+  switch (put.kind) {
+    case "created":
+      return jsonResponse(201, roleAssignmentBody(put.assignment));
+    case "existing":
+      // 200 or 201: ARM documents both.
+      return jsonResponse(state.existingAssignmentPutStatus, roleAssignmentBody(put.assignment));
+    case "conflict":
+      throw armErrors.roleAssignmentExists(put.existing?.name);
+  }
 }
 
-function deleteRoleAssignment(call: ArmCall, scope: string, parsed: Scope, name: string) {
+function deleteRoleAssignment(call: ArmCall, scope: string, name: string) {
   const { state } = call.context;
   authorize(state, call.caller, ACTIONS.deleteAssignment, scope);
-  throwIfMissing(state, parsed);
-  if (!isGuid(name)) throw armErrors.invalidRoleAssignmentId(name);
-  const existing = state.roleAssignment(name);
-  if (!existing || !isSameScope(existing.scope, scope)) return { status: 204 };
-  state.deleteRoleAssignment(name);
-  return jsonResponse(200, roleAssignmentBody(existing));
+  const deleted = rules.deleteRoleAssignment(state, scope, name);
+  return deleted ? jsonResponse(200, roleAssignmentBody(deleted)) : { status: 204 };
 }
 
 /**
@@ -176,31 +126,20 @@ function deleteRoleAssignment(call: ArmCall, scope: string, parsed: Scope, name:
  * azure-cli sends). Without `atScope()` the list also holds assignments below the scope. Lists
  * lag behind writes when the emulator's list delay is set (state.listedRoleAssignments()).
  */
-function listRoleAssignments(call: ArmCall, scope: string, parsed: Scope): EmulatorResponse {
+function listRoleAssignments(call: ArmCall, scope: string): EmulatorResponse {
   const { state } = call.context;
   const filter = parseAssignmentFilter(call.request.query.get("$filter"));
   authorize(state, call.caller, ACTIONS.readAssignments, scope);
-  throwIfMissing(state, parsed);
-  const matches = state.listedRoleAssignments().filter((assignment) => {
-    const related = filter.atScope
-      ? isAtOrAbove(assignment.scope, scope)
-      : isAtOrAbove(assignment.scope, scope) || isAtOrAbove(scope, assignment.scope);
-    return related && (!filter.principalId || assignment.principalId === filter.principalId);
-  });
+  const matches = rules.listRoleAssignments(state, scope, filter);
   return pagedList(call, matches.map(roleAssignmentBody));
-}
-
-interface AssignmentFilter {
-  readonly atScope: boolean;
-  readonly principalId?: string;
 }
 
 const GUID_PATTERN =
   "([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
 
-function parseAssignmentFilter(filter: string | null): AssignmentFilter {
+function parseAssignmentFilter(filter: string | null): rules.AssignmentFilter {
   if (filter === null || filter.trim() === "") return { atScope: false };
-  const forms: [RegExp, (match: RegExpExecArray) => AssignmentFilter][] = [
+  const forms: [RegExp, (match: RegExpExecArray) => rules.AssignmentFilter][] = [
     [/^\s*atScope\(\)\s*$/i, () => ({ atScope: true })],
     [
       new RegExp(`^\\s*principalId\\s+eq\\s+'?${GUID_PATTERN}'?\\s*$`, "i"),
@@ -223,82 +162,8 @@ function parseAssignmentFilter(filter: string | null): AssignmentFilter {
   throw armErrors.unsupportedRoleAssignmentFilter(filter);
 }
 
-interface AssignmentProperties {
-  readonly definition: RoleDefinition;
-  readonly principalId: string;
-  readonly principalType: PrincipalType;
-  readonly condition: string | null;
-  readonly conditionVersion: string | null;
-  readonly description: string | null;
-}
-
-/** Validates a PUT body the way the Authorization RP does, in the order it reports problems. */
-function readAssignmentProperties(call: ArmCall, scope: string): AssignmentProperties {
-  const { state } = call.context;
-  const body = readJsonBody(call.request) as { properties?: Record<string, unknown> } | null;
-  const properties = body?.properties;
-  if (typeof properties !== "object" || properties === null) {
-    throw armErrors.invalidRequestContent("Required property 'properties' not found in JSON.");
-  }
-  const definition = definitionForAssignment(state, properties.roleDefinitionId, scope);
-  const principalId = properties.principalId;
-  if (!isGuid(principalId)) throw armErrors.invalidPrincipalId(String(principalId ?? ""));
-  const requestedType = properties.principalType;
-  if (requestedType !== undefined && requestedType !== null) {
-    if (!PRINCIPAL_TYPES.includes(requestedType as PrincipalType)) {
-      throw armErrors.invalidPrincipalType(String(requestedType));
-    }
-  }
-  const principal = state.principal(principalId);
-  // A kubelet identity just created with its cluster is not replicated yet (cluster-provisioning.ts).
-  if (!principal || state.clusterProvisioning.principalNotReplicated(principalId)) {
-    throw armErrors.principalNotFound(principalId, state.tenantId);
-  }
-  if (requestedType && requestedType !== principal.principalType) {
-    throw armErrors.unmatchedPrincipalType(
-      principalId,
-      principal.principalType,
-      String(requestedType),
-    );
-  }
-  return {
-    definition,
-    principalId: principalId.toLowerCase(),
-    // ARM looks the principal up when the type is left out (observed; the spec says "User").
-    principalType: (requestedType as PrincipalType | undefined) ?? principal.principalType,
-    condition: optionalText(properties.condition),
-    conditionVersion: optionalText(properties.conditionVersion),
-    description: optionalText(properties.description),
-  };
-}
-
-/**
- * Accepts both id forms, `/subscriptions/{sub}/providers/...` and `/providers/...`. A
- * subscription other than the scope's is refused, as is a role not assignable at the scope.
- */
-function definitionForAssignment(
-  state: EmulatorState,
-  roleDefinitionId: unknown,
-  scope: string,
-): RoleDefinition {
-  const text = typeof roleDefinitionId === "string" ? roleDefinitionId : "";
-  const match =
-    /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(
-      text,
-    );
-  if (!match || !isGuid(match[2])) throw armErrors.invalidRoleDefinitionId(text);
-  const [, subscriptionId, guid] = match;
-  const definition = state.roleDefinition(guid);
-  const sameSubscription =
-    subscriptionId === undefined ||
-    subscriptionId.toLowerCase() === (subscriptionOf(scope) ?? "").toLowerCase();
-  if (!definition || !sameSubscription || !isAssignableAt(definition, scope)) {
-    throw armErrors.roleDefinitionDoesNotExist(guid);
-  }
-  return definition;
-}
-
-function roleAssignmentBody(assignment: RoleAssignment) {
+/** A role assignment as ARM's answers carry it. */
+export function roleAssignmentBody(assignment: RoleAssignment) {
   const prefix = assignment.scope === "/" ? "" : assignment.scope;
   return {
     properties: {
@@ -324,35 +189,25 @@ function roleAssignmentBody(assignment: RoleAssignment) {
 // --- role definitions ---
 
 /** Role definitions are readable by any signed-in caller of the tenant. */
-function getRoleDefinition(call: ArmCall, scope: string, parsed: Scope, guid: string) {
-  const { state } = call.context;
-  throwIfMissing(state, parsed);
-  const definition = isGuid(guid) ? state.roleDefinition(guid) : undefined;
-  if (!definition || !isAssignableAt(definition, scope))
-    throw armErrors.roleDefinitionNotFound(guid);
+function getRoleDefinition(call: ArmCall, scope: string, guid: string) {
+  const definition = rules.getRoleDefinition(call.context.state, scope, guid);
   return jsonResponse(200, roleDefinitionBody(definition, scope));
 }
 
-function listRoleDefinitions(call: ArmCall, scope: string, parsed: Scope): EmulatorResponse {
+function listRoleDefinitions(call: ArmCall, scope: string): EmulatorResponse {
   const { state } = call.context;
-  throwIfMissing(state, parsed);
+  rules.requireScope(state, scope);
   const wanted = parseDefinitionFilter(call.request.query.get("$filter"));
-  const matches = state
-    .roleDefinitions()
-    .filter((definition) => isAssignableAt(definition, scope))
-    .filter(
-      (definition) => !wanted.roleName || definition.roleName.toLowerCase() === wanted.roleName,
-    )
-    .filter((definition) => !wanted.type || definition.type.toLowerCase() === wanted.type);
+  const matches = rules.listRoleDefinitions(state, scope, wanted);
   return pagedList(
     call,
     matches.map((definition) => roleDefinitionBody(definition, scope)),
   );
 }
 
-function parseDefinitionFilter(filter: string | null): { roleName?: string; type?: string } {
+function parseDefinitionFilter(filter: string | null): rules.DefinitionFilter {
   if (filter === null || filter.trim() === "") return {};
-  const wanted: { roleName?: string; type?: string } = {};
+  const wanted: rules.DefinitionFilter = {};
   for (const clause of filter.split(/\s+and\s+/i)) {
     const match = /^\s*(roleName|type)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(clause);
     if (!match) throw armErrors.unsupportedRoleDefinitionFilter(filter);
@@ -363,7 +218,8 @@ function parseDefinitionFilter(filter: string | null): { roleName?: string; type
   return wanted;
 }
 
-function roleDefinitionBody(definition: RoleDefinition, scope: string) {
+/** A role definition as ARM's answers carry it, read at `scope`. */
+export function roleDefinitionBody(definition: RoleDefinition, scope: string) {
   return {
     id: roleDefinitionIdAt(scope, definition.id),
     type: "Microsoft.Authorization/roleDefinitions",
@@ -376,19 +232,4 @@ function roleDefinitionBody(definition: RoleDefinition, scope: string) {
       permissions: definition.permissions,
     },
   };
-}
-
-function isAssignableAt(definition: RoleDefinition, scope: string): boolean {
-  return definition.assignableScopes.some((assignable) => isAtOrAbove(assignable, scope));
-}
-
-// --- shared ---
-
-function throwIfMissing(state: EmulatorState, scope: Scope): void {
-  const problem = state.scopeProblem(scope);
-  if (problem) throw problem;
-}
-
-function optionalText(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
 }

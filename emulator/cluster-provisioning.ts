@@ -53,17 +53,20 @@ type ClusterPlace = Pick<SeedCluster, "subscriptionId" | "resourceGroup" | "name
 export class ClusterProvisioning {
   readonly #progress = new Map<string, Progress>();
 
-  constructor(clusters: readonly SeedCluster[]) {
-    for (const cluster of clusters) {
-      const state = cluster.provisioningState ?? "Succeeded";
-      const pending = state === "Creating" || state === "Updating";
-      this.#progress.set(key(cluster), {
-        state,
-        readsLeft: pending ? (cluster.readsUntilSucceeded ?? Number.POSITIVE_INFINITY) : 0,
-        kubeletObjectId: cluster.kubeletIdentity?.objectId.toLowerCase(),
-        notFoundWritesLeft: cluster.kubeletPrincipalNotFoundWrites ?? 0,
-      });
-    }
+  constructor(clusters: readonly SeedCluster[] = []) {
+    for (const cluster of clusters) this.track(cluster);
+  }
+
+  /** Starts following a cluster's provisioning from its seeded state. */
+  track(cluster: SeedCluster): void {
+    const state = cluster.provisioningState ?? "Succeeded";
+    const pending = state === "Creating" || state === "Updating";
+    this.#progress.set(key(cluster), {
+      state,
+      readsLeft: pending ? (cluster.readsUntilSucceeded ?? Number.POSITIVE_INFINITY) : 0,
+      kubeletObjectId: cluster.kubeletIdentity?.objectId.toLowerCase(),
+      notFoundWritesLeft: cluster.kubeletPrincipalNotFoundWrites ?? 0,
+    });
   }
 
   /** The state a list or a query shows, without counting as a read. */

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { EmulatorRequest } from "./exchange.ts";
 import type { FaultQueue } from "./faults.ts";
 import type { PrincipalType } from "./seed.ts";
-import type { EmulatorState } from "./state.ts";
+import type { EmulatorState, RoleAssignment } from "./state.ts";
 
 /**
  * Races another writer can make a run lose, each played on the next matching role assignment
@@ -25,9 +26,15 @@ export interface RaceControls {
    * The next role assignment PUT (or the next `times`) finds the same assignment, under the same
    * name, created by someone else just before (with `createdOn`, `createdBy` and `description`
    * if given): the PUT then answers as for an existing assignment, 200, or 201 after
-   * `setExistingAssignmentPutStatus(201)`, with that `createdOn`.
+   * `setExistingAssignmentPutStatus(201)`, with that `createdOn`. With `underAnotherName` the
+   * other writer picked its own name: the PUT then meets 409 RoleAssignmentExists.
    */
   createConcurrently(options?: ConcurrentCreate): void;
+  /**
+   * Whether ARM's 409 RoleAssignmentExists names the existing assignment (true, the default, as
+   * its current answer does) or not (its older answer, "The role assignment already exists.").
+   */
+  setConflictNamesExisting(named: boolean): void;
   /**
    * What a PUT of a role assignment that already exists, unchanged, under that name answers: 200
    * (the default) or 201. ARM's spec documents both; the body keeps the existing `createdOn`.
@@ -48,14 +55,22 @@ export interface ConcurrentCreate {
   /** The other writer's object id; none if omitted. */
   readonly createdBy?: string;
   readonly description?: string;
+  /** The other writer's assignment gets a name of its own instead of the PUT's. */
+  readonly underAnotherName?: boolean;
 }
 
 /** A role assignment addressed by name or id (not a list, not a role definition). */
 const ASSIGNMENT_PATH = /\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+\/?$/i;
 
-/** The controls an `Emulator` exposes; `clearFaults()` also puts the PUT status back to 200. */
+/**
+ * The controls an `Emulator` exposes; `clearFaults()` also puts the PUT status back to 200 and
+ * the conflict's text back to naming the existing assignment.
+ */
 export function raceControls(state: EmulatorState, faults: FaultQueue): RaceControls {
-  faults.onClear(() => (state.existingAssignmentPutStatus = 200));
+  faults.onClear(() => {
+    state.existingAssignmentPutStatus = 200;
+    state.conflictNamesExisting = true;
+  });
   return {
     removeRoleAssignment: (nameOrId) => {
       const name = nameOrId.split("/").filter(Boolean).at(-1) ?? "";
@@ -86,6 +101,9 @@ export function raceControls(state: EmulatorState, faults: FaultQueue): RaceCont
       }
       state.existingAssignmentPutStatus = status;
     },
+    setConflictNamesExisting: (named) => {
+      state.conflictNamesExisting = named;
+    },
     dropAfterWrite: (options = {}) =>
       faults.add({
         method: options.method ?? "PUT",
@@ -105,14 +123,14 @@ function addressed(request: EmulatorRequest): { scope: string; name: string } | 
   return { scope: `/${request.segments.slice(0, at - 2).join("/")}`, name };
 }
 
-/** Creates what the PUT asks for, under its name, unless it already exists. */
+/** Creates what the PUT asks for, unless it already exists. */
 function createAsRequested(
   state: EmulatorState,
   request: EmulatorRequest,
   options: ConcurrentCreate,
 ): void {
   const target = addressed(request);
-  if (!target || state.roleAssignment(target.name)) return;
+  if (!target) return;
   let properties: Record<string, unknown> | undefined;
   try {
     properties = (JSON.parse(request.body.toString("utf8")) as { properties?: typeof properties })
@@ -122,13 +140,49 @@ function createAsRequested(
   }
   if (typeof properties?.roleDefinitionId !== "string") return;
   if (typeof properties.principalId !== "string") return;
-  state.addRoleAssignment(
+  writeConcurrently(
+    state,
     {
-      scope: target.scope,
-      name: target.name,
+      ...target,
       roleDefinitionId: properties.roleDefinitionId,
       principalId: properties.principalId,
       principalType: properties.principalType as PrincipalType | undefined,
+    },
+    options,
+  );
+}
+
+/** What a role assignment write asks for, as the other writer reads it. */
+export interface WantedAssignment {
+  readonly scope: string;
+  readonly name: string;
+  readonly roleDefinitionId: string;
+  readonly principalId: string;
+  readonly principalType?: PrincipalType;
+}
+
+/**
+ * Another writer's assignment of what `wanted` asks for, made just before that write lands (no
+ * caller, no RBAC check): under the write's name, or with `underAnotherName` a fresh one. Nothing
+ * when the name is taken, or the same role, principal and scope are assigned already. The unit
+ * tests' in-memory ports call this directly; the emulator through `createConcurrently`.
+ */
+export function writeConcurrently(
+  state: EmulatorState,
+  wanted: WantedAssignment,
+  options: ConcurrentCreate = {},
+): RoleAssignment | undefined {
+  const name = options.underAnotherName ? randomUUID() : wanted.name;
+  if (state.roleAssignment(name)) return undefined;
+  const guid = /([^/]+)\/?$/.exec(wanted.roleDefinitionId)?.[1] ?? "";
+  if (state.findDuplicate(wanted.scope, guid, wanted.principalId)) return undefined;
+  return state.addRoleAssignment(
+    {
+      scope: wanted.scope,
+      name,
+      roleDefinitionId: wanted.roleDefinitionId,
+      principalId: wanted.principalId,
+      principalType: wanted.principalType,
       createdOn: options.createdOn,
       createdBy: options.createdBy,
       description: options.description,

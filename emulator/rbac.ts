@@ -1,6 +1,5 @@
 import { armErrors } from "./arm-errors.ts";
 import type { Permission, RoleDefinition } from "./role-definitions.ts";
-import { isAtOrAbove } from "./scope.ts";
 import type { EmulatorState } from "./state.ts";
 
 /**
@@ -20,7 +19,8 @@ export function isAuthorized(
   return state
     .roleAssignments()
     .filter(
-      (assignment) => assignment.principalId === wanted && isAtOrAbove(assignment.scope, scope),
+      (assignment) =>
+        assignment.principalId === wanted && state.isAtOrAbove(assignment.scope, scope),
     )
     .some((assignment) => {
       const definition = state.roleDefinition(assignment.roleDefinitionGuid);

@@ -86,9 +86,45 @@ export function handleResourceGraph(call: ArmCall): EmulatorResponse {
     );
   }
   const request = readRequest(call);
+  const { rows, columns } = queryResources(
+    call.context.state,
+    call.caller,
+    request.query,
+    request.subscriptions,
+  );
+  const skip = request.skipToken ? readSkipToken(request.skipToken, request.query) : request.skip;
+  const page = rows.slice(skip, skip + request.top);
+  const more = skip + page.length < rows.length;
+  const canPage = columns === undefined || columns.some((c) => c.name === "id");
+  const body: Record<string, unknown> = {
+    totalRecords: rows.length,
+    count: page.length,
+    resultTruncated: more && !canPage ? "true" : "false",
+    ...(more && canPage && { $skipToken: skipToken(skip + page.length, request.query) }),
+    facets: [],
+    data: request.resultFormat === "table" ? table(page, columns) : page,
+  };
+  return jsonResponse(200, body, {
+    "x-ms-user-quota-remaining": "14",
+    "x-ms-user-quota-resets-after": "00:00:05",
+  });
+}
+
+/**
+ * One query past the request's parsing, as a plain function (the unit tests' in-memory ports
+ * call it too): every row it yields over what the caller may read in the subscriptions asked
+ * (all of them when none are), and the projected columns; Resource Graph's 400 for a query
+ * outside the KQL subset.
+ */
+export function queryResources(
+  state: EmulatorState,
+  caller: string,
+  queryText: string,
+  subscriptions?: readonly string[],
+): { rows: Row[]; columns: readonly Column[] | undefined } {
   let query;
   try {
-    query = parseQuery(request.query);
+    query = parseQuery(queryText);
   } catch (error) {
     if (!(error instanceof KqlError)) throw error;
     throw badRequest(INVALID_QUERY, {
@@ -99,24 +135,8 @@ export function handleResourceGraph(call: ArmCall): EmulatorResponse {
       token: error.token,
     });
   }
-  const { state } = call.context;
-  const rows = runQuery(query, visibleRows(state, call.caller, request.subscriptions));
-  const skip = request.skipToken ? readSkipToken(request.skipToken, request.query) : request.skip;
-  const page = rows.slice(skip, skip + request.top);
-  const more = skip + page.length < rows.length;
-  const canPage = query.columns === undefined || query.columns.some((c) => c.name === "id");
-  const body: Record<string, unknown> = {
-    totalRecords: rows.length,
-    count: page.length,
-    resultTruncated: more && !canPage ? "true" : "false",
-    ...(more && canPage && { $skipToken: skipToken(skip + page.length, request.query) }),
-    facets: [],
-    data: request.resultFormat === "table" ? table(page, query.columns) : page,
-  };
-  return jsonResponse(200, body, {
-    "x-ms-user-quota-remaining": "14",
-    "x-ms-user-quota-resets-after": "00:00:05",
-  });
+  const lower = subscriptions?.map((id) => id.toLowerCase());
+  return { rows: runQuery(query, visibleRows(state, caller, lower)), columns: query.columns };
 }
 
 interface GraphRequest {

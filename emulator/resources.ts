@@ -11,7 +11,6 @@ import {
   putRegistry,
   registryBody,
 } from "./registries.ts";
-import { isAtOrAbove } from "./scope.ts";
 import type { Cluster, EmulatorState, ResourceGroup, Subscription } from "./state.ts";
 
 /**
@@ -191,6 +190,20 @@ function getResource(
     `${resourceType.namespace}/${resourceType.type}/read`,
     requestedScope,
   );
+  return jsonResponse(200, readResource(state, resourceType, subscription, groupName, name));
+}
+
+/**
+ * A resource GET past the caller's rights check, as a plain function (the unit tests' in-memory
+ * ports call it too): the body ARM answers, or its 404.
+ */
+function readResource(
+  state: EmulatorState,
+  resourceType: ResourceType,
+  subscription: Subscription,
+  groupName: string,
+  name: string,
+): ResourceBody {
   if (!state.resourceGroup(subscription.subscriptionId, groupName)) {
     throw armErrors.resourceGroupNotFound(groupName);
   }
@@ -209,7 +222,50 @@ function getResource(
       groupName,
     );
   }
-  return jsonResponse(200, found);
+  return found;
+}
+
+function readTyped(
+  state: EmulatorState,
+  type: string,
+  subscriptionId: string,
+  groupName: string,
+  name: string,
+): ResourceBody {
+  const subscription = state.subscription(subscriptionId);
+  if (!subscription) throw armErrors.subscriptionNotFound(subscriptionId);
+  return readResource(state, RESOURCE_TYPES.get(type)!, subscription, groupName, name);
+}
+
+/** `GET .../managedClusters/{name}` without HTTP: the body AKS answers, or ARM's 404. */
+export function readCluster(
+  state: EmulatorState,
+  subscriptionId: string,
+  groupName: string,
+  name: string,
+): ReturnType<typeof clusterBody> {
+  const type = "microsoft.containerservice/managedclusters";
+  return readTyped(state, type, subscriptionId, groupName, name) as ReturnType<typeof clusterBody>;
+}
+
+/** `GET .../registries/{name}` without HTTP: the body ACR answers, or ARM's 404. */
+export function readRegistry(
+  state: EmulatorState,
+  subscriptionId: string,
+  groupName: string,
+  name: string,
+): ReturnType<typeof registryBody> {
+  const type = "microsoft.containerregistry/registries";
+  return readTyped(state, type, subscriptionId, groupName, name) as ReturnType<typeof registryBody>;
+}
+
+/** `GET /subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries` for a caller who may read them all. */
+export function listRegistries(
+  state: EmulatorState,
+  subscriptionId: string,
+): ReturnType<typeof registryBody>[] {
+  if (!state.subscription(subscriptionId)) throw armErrors.subscriptionNotFound(subscriptionId);
+  return state.registries(subscriptionId).map(registryBody);
 }
 
 /**
@@ -239,15 +295,24 @@ function listResources(
 
 function listSubscriptions(call: ArmCall): EmulatorResponse {
   const { state } = call.context;
-  const mine = state.roleAssignments().filter((a) => a.principalId === call.caller);
-  const visible = state.subscriptions().filter((subscription) => {
-    const scope = `/subscriptions/${subscription.subscriptionId}`;
-    return mine.some((a) => isAtOrAbove(a.scope, scope) || isAtOrAbove(scope, a.scope));
-  });
   return pagedList(
     call,
-    visible.map((subscription) => subscriptionBody(subscription, state)),
+    visibleSubscriptions(state, call.caller).map((subscription) =>
+      subscriptionBody(subscription, state),
+    ),
   );
+}
+
+/**
+ * `GET /subscriptions` as a plain function: the subscriptions the caller holds a role in, at,
+ * above or below the subscription (ARM lists those).
+ */
+export function visibleSubscriptions(state: EmulatorState, caller: string): Subscription[] {
+  const mine = state.roleAssignments().filter((a) => a.principalId === caller.toLowerCase());
+  return state.subscriptions().filter((subscription) => {
+    const scope = `/subscriptions/${subscription.subscriptionId}`;
+    return mine.some((a) => state.isAtOrAbove(a.scope, scope) || state.isAtOrAbove(scope, a.scope));
+  });
 }
 
 function getSubscription(call: ArmCall, subscription: Subscription): EmulatorResponse {

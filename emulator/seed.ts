@@ -16,6 +16,12 @@ export interface Seed {
   /** Custom role definitions, next to the built-in ones the emulator always has. */
   readonly roleDefinitions?: readonly SeedRoleDefinition[];
   readonly roleAssignments?: readonly SeedRoleAssignment[];
+  /**
+   * Management groups above the subscriptions. The tenant root group (named after the tenant id)
+   * always exists; a group without a parent hangs under it, as does a subscription no group
+   * lists.
+   */
+  readonly managementGroups?: readonly SeedManagementGroup[];
   /** Managed identities of the machine the action runs on (a self-hosted runner on Azure). */
   readonly managedIdentities?: readonly SeedManagedIdentity[];
   /** The GitHub Actions run whose OIDC tokens the emulator's GitHub issuer signs. */
@@ -30,6 +36,15 @@ export interface Seed {
    * and the suffix of every registry's default login server; `azurecr.io` if omitted.
    */
   readonly acrLoginServerSuffix?: string;
+}
+
+export interface SeedManagementGroup {
+  /** The group's id, the last segment of `/providers/Microsoft.Management/managementGroups/{name}`. */
+  readonly name: string;
+  /** The parent group's name; the tenant root group if omitted. */
+  readonly parent?: string;
+  /** The subscriptions directly under this group. */
+  readonly subscriptions?: readonly string[];
 }
 
 export interface SeedSubscription {
@@ -146,6 +161,8 @@ export interface SeedRegistry {
    * or another cloud's suffix; `{name lower-cased}.{acrLoginServerSuffix}` if omitted.
    */
   readonly loginServer?: string;
+  /** Locations of its geo-replications (Premium), child resources `registries/replications`. */
+  readonly replications?: readonly string[];
 }
 
 export interface SeedRoleDefinition {
@@ -234,6 +251,12 @@ export function validateSeed(value: unknown): Seed {
     (subscription.resourceGroups ?? []).forEach((group, j) => {
       requireText(group.name, `subscriptions[${i}].resourceGroups[${j}].name`);
       requireText(group.location, `subscriptions[${i}].resourceGroups[${j}].location`);
+    });
+  });
+  (seed.managementGroups ?? []).forEach((group, i) => {
+    requireText(group.name, `managementGroups[${i}].name`);
+    (group.subscriptions ?? []).forEach((subscriptionId, j) => {
+      requireGuid(subscriptionId, `managementGroups[${i}].subscriptions[${j}]`);
     });
   });
   (seed.servicePrincipals ?? []).forEach((principal, i) => {

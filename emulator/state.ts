@@ -3,15 +3,18 @@ import { ArmError, armErrors } from "./arm-errors.ts";
 import { AsyncOperations } from "./async-operations.ts";
 import { ClusterProvisioning } from "./cluster-provisioning.ts";
 import { BUILT_IN_ROLE_DEFINITIONS, type RoleDefinition } from "./role-definitions.ts";
-import { isSameScope, parseScope, subscriptionOf, type Scope } from "./scope.ts";
+import { isAtOrAbove, isSameScope, parseScope, subscriptionOf, type Scope } from "./scope.ts";
 import {
   isGuid,
   type PrincipalType,
   type RoleAssignmentMode,
   type Seed,
   type SeedCluster,
+  type SeedManagementGroup,
   type SeedRegistry,
+  type SeedResourceGroup,
   type SeedRoleDefinition,
+  type SeedServicePrincipal,
   type SeedSubscription,
 } from "./seed.ts";
 
@@ -113,6 +116,10 @@ export class EmulatorState {
   readonly #registries: Registry[] = [];
   readonly #roleDefinitions = new Map<string, RoleDefinition>();
   readonly #roleAssignments = new Map<string, RoleAssignment>();
+  /** Management groups by lower-cased name, each with its parent's (none for the root group). */
+  readonly #managementGroups = new Map<string, { name: string; parent: string | undefined }>();
+  /** Lower-cased subscription id to the lower-cased name of the group right above it. */
+  readonly #subscriptionParents = new Map<string, string>();
   #now: () => Date;
   /** Long-running operations (registry creation) and how they play out. */
   readonly operations = new AsyncOperations();
@@ -121,6 +128,11 @@ export class EmulatorState {
    * 200, or 201 (ARM's spec documents both for the PUT; races.ts).
    */
   existingAssignmentPutStatus: 200 | 201 = 200;
+  /**
+   * Whether a 409 RoleAssignmentExists names the existing assignment, as ARM's current answer
+   * does; false gives the older text without the id (races.ts).
+   */
+  conflictNamesExisting = true;
   /**
    * Eventual consistency: how long a role assignment created or deleted after start takes to
    * show in (or leave) role assignment lists. GET by name and PUT see the change at once.
@@ -137,34 +149,24 @@ export class EmulatorState {
   /** The cloud's registry login server suffix (`azurecr.io`, `azurecr.us`, ...). */
   readonly acrLoginServerSuffix: string;
   /** Lower-cased registry names held outside the tenant. */
-  readonly #takenRegistryNames: ReadonlySet<string>;
+  readonly #takenRegistryNames: Set<string>;
 
   constructor(seed: Seed, now: () => Date = () => new Date()) {
     this.tenantId = seed.tenantId.toLowerCase();
     this.#now = now;
     this.acrLoginServerSuffix = (seed.acrLoginServerSuffix ?? "azurecr.io").toLowerCase();
     this.#takenRegistryNames = new Set((seed.takenRegistryNames ?? []).map((n) => n.toLowerCase()));
-    this.clusterProvisioning = new ClusterProvisioning(seed.clusters ?? []);
+    this.clusterProvisioning = new ClusterProvisioning();
     for (const definition of BUILT_IN_ROLE_DEFINITIONS) {
       this.#roleDefinitions.set(definition.id, definition);
     }
-    for (const custom of seed.roleDefinitions ?? []) this.#addCustomRole(custom);
-    for (const subscription of seed.subscriptions) this.#addSubscription(subscription);
-    for (const principal of seed.servicePrincipals ?? []) {
-      this.#addPrincipal({
-        objectId: principal.objectId.toLowerCase(),
-        appId: principal.appId.toLowerCase(),
-        displayName: principal.displayName,
-        principalType: "ServicePrincipal",
-        servicePrincipalType: "Application",
-        clientSecret: principal.clientSecret,
-        ...(principal.clientSecretExpiresOn
-          ? { clientSecretExpiresAt: Date.parse(principal.clientSecretExpiresOn) }
-          : {}),
-      });
-    }
-    for (const cluster of seed.clusters ?? []) this.#addCluster(cluster);
-    for (const registry of seed.registries ?? []) this.#addRegistry(registry);
+    this.#managementGroups.set(this.tenantId, { name: seed.tenantId, parent: undefined });
+    for (const group of seed.managementGroups ?? []) this.addManagementGroup(group);
+    for (const custom of seed.roleDefinitions ?? []) this.addRoleDefinition(custom);
+    for (const subscription of seed.subscriptions) this.addSubscription(subscription);
+    for (const principal of seed.servicePrincipals ?? []) this.addServicePrincipal(principal);
+    for (const cluster of seed.clusters ?? []) this.addCluster(cluster);
+    for (const registry of seed.registries ?? []) this.addRegistry(registry);
     for (const assignment of seed.roleAssignments ?? []) this.addRoleAssignment(assignment, null);
     this.#started = true;
   }
@@ -225,6 +227,11 @@ export class EmulatorState {
     );
   }
 
+  /** Holds a registry name outside the tenant from now on (as the seed's `takenRegistryNames`). */
+  takeRegistryName(name: string): void {
+    this.#takenRegistryNames.add(name.toLowerCase());
+  }
+
   /** The login server ACR gives a registry of that name in this cloud. */
   defaultLoginServer(name: string): string {
     return `${name.toLowerCase()}.${this.acrLoginServerSuffix}`;
@@ -247,7 +254,11 @@ export class EmulatorState {
    */
   scopeProblem(scope: Scope): ArmError | undefined {
     if (scope.kind === "tenant") return undefined;
-    if (scope.kind === "managementGroup") return armErrors.scopeNotFound(scope.managementGroup);
+    if (scope.kind === "managementGroup") {
+      return this.managementGroup(scope.managementGroup)
+        ? undefined
+        : armErrors.scopeNotFound(scope.managementGroup);
+    }
     if (!this.subscription(scope.subscriptionId)) {
       return armErrors.subscriptionNotFound(scope.subscriptionId);
     }
@@ -257,11 +268,17 @@ export class EmulatorState {
     }
     if (scope.kind === "resourceGroup") return undefined;
     const type = `${scope.namespace}/${scope.type}`.toLowerCase();
+    const [registryName, replication] = scope.name.split("/");
     const exists =
       (type === "microsoft.containerservice/managedclusters" &&
         this.cluster(scope.subscriptionId, scope.resourceGroup, scope.name)) ||
       (type === "microsoft.containerregistry/registries" &&
-        this.registry(scope.subscriptionId, scope.resourceGroup, scope.name));
+        this.registry(scope.subscriptionId, scope.resourceGroup, scope.name)) ||
+      (type === "microsoft.containerregistry/registries/replications" &&
+        replication !== undefined &&
+        this.registry(scope.subscriptionId, scope.resourceGroup, registryName)?.replications?.some(
+          (location) => sameName(location, replication),
+        ));
     return exists
       ? undefined
       : armErrors.resourceNotFound(
@@ -269,6 +286,45 @@ export class EmulatorState {
           scope.name,
           scope.resourceGroup,
         );
+  }
+
+  // --- management groups and inheritance ---
+
+  /** The management group of that name (the tenant root group is named after the tenant). */
+  managementGroup(name: string): { readonly name: string } | undefined {
+    return this.#managementGroups.get(name.toLowerCase());
+  }
+
+  /**
+   * Whether what is granted at `ancestor` applies at `scope`: the same scope or one inside it,
+   * as ARM inherits down the hierarchy root, management groups, subscription, resource group,
+   * resource. A management group contains the groups below it and their subscriptions; the
+   * root scope `/` contains everything.
+   */
+  isAtOrAbove(ancestor: string, scope: string): boolean {
+    const above = parseScope(ancestor.split("/").filter(Boolean));
+    if (above?.kind !== "managementGroup") return isAtOrAbove(ancestor, scope);
+    return this.#managementGroupsAbove(scope).includes(above.managementGroup.toLowerCase());
+  }
+
+  /** The lower-cased names of the management groups at or above a scope, nearest first. */
+  #managementGroupsAbove(scope: string): string[] {
+    const parsed = parseScope(scope.split("/").filter(Boolean));
+    if (!parsed || parsed.kind === "tenant") return [];
+    let name: string | undefined =
+      parsed.kind === "managementGroup"
+        ? parsed.managementGroup.toLowerCase()
+        : this.subscription(parsed.subscriptionId)
+          ? (this.#subscriptionParents.get(parsed.subscriptionId.toLowerCase()) ?? this.tenantId)
+          : undefined;
+    const chain: string[] = [];
+    while (name !== undefined && !chain.includes(name)) {
+      const group = this.#managementGroups.get(name);
+      if (!group) break;
+      chain.push(name);
+      name = group.parent;
+    }
+    return chain;
   }
 
   // --- directory ---
@@ -320,9 +376,13 @@ export class EmulatorState {
     );
   }
 
-  saveRoleAssignment(assignment: RoleAssignment): void {
+  /**
+   * Stores an assignment. A new one enters lists as of `createdAtMs` (now if omitted), once the
+   * list delay has passed since.
+   */
+  saveRoleAssignment(assignment: RoleAssignment, createdAtMs = this.#nowMs()): void {
     if (this.#started && !this.#roleAssignments.has(assignment.name)) {
-      this.#createdAtMs.set(assignment.name, this.#nowMs());
+      this.#createdAtMs.set(assignment.name, createdAtMs);
     }
     this.#roleAssignments.set(assignment.name, assignment);
   }
@@ -425,13 +485,30 @@ export class EmulatorState {
       createdBy: creator,
       updatedBy: creator,
     };
-    this.saveRoleAssignment(assignment);
+    // An assignment made earlier (createdOn in the past) is as old in the lists.
+    this.saveRoleAssignment(assignment, createdOn.getTime());
     return assignment;
   }
 
-  // --- seed loading ---
+  // --- set-up: the seed, and tests that add to the world as a seed would ---
 
-  #addCustomRole(custom: SeedRoleDefinition): void {
+  /** A management group, under its parent (which must exist) or the tenant root group. */
+  addManagementGroup(group: SeedManagementGroup): void {
+    const key = group.name.toLowerCase();
+    const parent = (group.parent ?? this.tenantId).toLowerCase();
+    if (this.#managementGroups.has(key)) {
+      throw new Error(`Management group ${group.name} is declared twice`);
+    }
+    if (!this.#managementGroups.has(parent)) {
+      throw new Error(`Management group ${group.name} names an unknown parent ${group.parent}`);
+    }
+    this.#managementGroups.set(key, { name: group.name, parent });
+    for (const subscriptionId of group.subscriptions ?? []) {
+      this.#subscriptionParents.set(subscriptionId.toLowerCase(), key);
+    }
+  }
+
+  addRoleDefinition(custom: SeedRoleDefinition): void {
     const id = custom.id.toLowerCase();
     if (this.#roleDefinitions.has(id)) {
       throw new Error(`The seed's custom role ${custom.roleName} reuses the GUID ${id}`);
@@ -451,7 +528,7 @@ export class EmulatorState {
     });
   }
 
-  #addSubscription(subscription: SeedSubscription): void {
+  addSubscription(subscription: SeedSubscription): void {
     const groups = new Map<string, ResourceGroup>();
     for (const group of subscription.resourceGroups ?? []) {
       groups.set(group.name.toLowerCase(), {
@@ -468,14 +545,41 @@ export class EmulatorState {
     });
   }
 
+  /** A resource group of an existing subscription. */
+  addResourceGroup(subscriptionId: string, group: SeedResourceGroup): void {
+    const subscription = this.subscription(subscriptionId);
+    if (!subscription) throw new Error(`No subscription ${subscriptionId} for group ${group.name}`);
+    subscription.resourceGroups.set(group.name.toLowerCase(), {
+      subscriptionId: subscription.subscriptionId,
+      name: group.name,
+      location: group.location,
+      tags: group.tags ?? {},
+    });
+  }
+
+  addServicePrincipal(principal: SeedServicePrincipal): void {
+    this.#addPrincipal({
+      objectId: principal.objectId.toLowerCase(),
+      appId: principal.appId.toLowerCase(),
+      displayName: principal.displayName,
+      principalType: "ServicePrincipal",
+      servicePrincipalType: "Application",
+      clientSecret: principal.clientSecret,
+      ...(principal.clientSecretExpiresOn
+        ? { clientSecretExpiresAt: Date.parse(principal.clientSecretExpiresOn) }
+        : {}),
+    });
+  }
+
   #addPrincipal(principal: DirectoryPrincipal): void {
     if (!this.#principals.has(principal.objectId)) {
       this.#principals.set(principal.objectId, principal);
     }
   }
 
-  #addCluster(seed: SeedCluster): void {
+  addCluster(seed: SeedCluster): void {
     this.#requireGroup(seed.subscriptionId, seed.resourceGroup, `cluster ${seed.name}`);
+    this.clusterProvisioning.track(seed);
     const servicePrincipalClientId = seed.servicePrincipalClientId ?? "msi";
     const managedIdentity = servicePrincipalClientId.toLowerCase() === "msi";
     const systemIdentityPrincipalId = managedIdentity
@@ -505,7 +609,7 @@ export class EmulatorState {
     }
   }
 
-  #addRegistry(seed: SeedRegistry): void {
+  addRegistry(seed: SeedRegistry): void {
     this.#requireGroup(seed.subscriptionId, seed.resourceGroup, `registry ${seed.name}`);
     this.#registries.push({
       ...seed,

@@ -192,6 +192,39 @@ describe("a concurrent creator, and 201 for an assignment that was already there
   });
 });
 
+describe("a concurrent creator under a name of its own: the PUT answers 409", () => {
+  it("creates the same role, principal and scope under another name, and the PUT's 409 names it", async () => {
+    await start();
+    const name = crypto.randomUUID();
+    emulator!.createConcurrently({ underAnotherName: true });
+
+    const put = await raw(assignmentPath(name), "PUT", { properties: pull });
+
+    const [theirs] = kubeletAssignments();
+    expect(kubeletAssignments()).toHaveLength(1);
+    expect(theirs!.name).not.toBe(name);
+    expect(put).toMatchObject({
+      status: 409,
+      body: { error: { code: "RoleAssignmentExists" } },
+    });
+    expect(put.body.error.message).toContain(theirs!.name.replaceAll("-", ""));
+  });
+
+  it("answers the older 409 without the existing id once asked, until faults are cleared", async () => {
+    await start();
+    emulator!.createConcurrently({ underAnotherName: true });
+    emulator!.setConflictNamesExisting(false);
+
+    const unnamed = await raw(assignmentPath(crypto.randomUUID()), "PUT", { properties: pull });
+    emulator!.clearFaults();
+    const named = await raw(assignmentPath(crypto.randomUUID()), "PUT", { properties: pull });
+
+    expect([unnamed.status, named.status]).toEqual([409, 409]);
+    expect(unnamed.body.error.message).toBe("The role assignment already exists.");
+    expect(named.body.error.message).toContain(kubeletAssignments()[0]!.name.replaceAll("-", ""));
+  });
+});
+
 describe("a write applied, then the connection drops", () => {
   it("applies the PUT and resets the connection: the client sees an error, the assignment exists", async () => {
     await start();

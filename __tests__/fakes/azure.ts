@@ -1,17 +1,17 @@
 /**
- * An in-memory Azure behind the action's ports, for unit tests of the workflows. It shares
- * nothing with src/azure, so that a bug there cannot hide itself by being shared with the fake;
- * its facts (built-in roles) are the emulator's, and its world is the fixtures' (world.ts).
+ * The action's ports over the emulator's own model of Azure, in memory and without HTTP, for
+ * unit tests of the workflows. The world (`EmulatorState`) and its rules (which scopes exist and
+ * contain which, what a role assignment PUT creates or refuses, what lists show and when, what
+ * a competing writer does) are the emulator's, the same ones the integration and end-to-end
+ * tests meet over HTTPS; this file only translates between the domain types and the model. It
+ * shares nothing with src/azure, so that a bug there cannot hide itself by being shared.
  */
-import { randomUUID } from "node:crypto";
 import type {
   AzurePorts,
   Cluster,
   ClusterPort,
   DirectoryPort,
   Log,
-  NewRegistry,
-  NewRoleAssignment,
   Permission,
   Registry,
   RegistryPort,
@@ -21,91 +21,38 @@ import type {
   RoleDefinitionPort,
 } from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
-import { BUILT_IN_ROLE_DEFINITIONS } from "../../emulator/role-definitions.ts";
+import { ArmError } from "../../emulator/arm-errors.ts";
+import { roleAssignmentBody, roleDefinitionBody } from "../../emulator/authorization.ts";
+import * as rules from "../../emulator/authorization-rules.ts";
+import { writeConcurrently } from "../../emulator/races.ts";
+import {
+  createRegistry,
+  pollRegistryOperation,
+  registryBody,
+  registryNameAvailability,
+} from "../../emulator/registries.ts";
+import { queryResources } from "../../emulator/resource-graph.ts";
+import {
+  listRegistries,
+  readCluster,
+  readRegistry,
+  visibleSubscriptions,
+} from "../../emulator/resources.ts";
+import type { Seed, SeedCluster, SeedRegistry } from "../../emulator/seed.ts";
+import { EmulatorState, type RoleAssignment as ModelAssignment } from "../../emulator/state.ts";
 
 export { ACR_PULL, ACR_PUSH, CONTRIBUTOR, OWNER, READER, REPOSITORY_READER } from "../fixtures.ts";
 
-/** A role definition as the fake holds it: one permission block, assignable at some scopes. */
-export interface FakeRoleDefinition {
-  readonly guid: string;
-  readonly roleName: string;
-  /** Where it can be assigned; `["/"]` (everywhere) for built-in roles. */
-  readonly assignableScopes: readonly string[];
-  readonly permissions: readonly Permission[];
-}
-
+/** A custom role for `addRoleDefinition`: one permission block. */
 export type RoleDefinitionSpec = {
   readonly guid: string;
   readonly roleName: string;
-  readonly assignableScopes?: readonly string[];
+  readonly assignableScopes: readonly string[];
 } & Partial<Permission>;
-
-function definitionOf(spec: RoleDefinitionSpec): FakeRoleDefinition {
-  return {
-    guid: spec.guid.toLowerCase(),
-    roleName: spec.roleName,
-    assignableScopes: spec.assignableScopes ?? ["/"],
-    permissions: [
-      {
-        actions: spec.actions ?? [],
-        notActions: spec.notActions ?? [],
-        dataActions: spec.dataActions ?? [],
-        notDataActions: spec.notDataActions ?? [],
-      },
-    ],
-  };
-}
-
-/**
- * The built-in roles, with their real GUIDs and permissions: the emulator's, so that the unit
- * tests and the end-to-end tests meet one Azure.
- */
-export const BUILT_IN_ROLES: readonly RoleDefinitionSpec[] = BUILT_IN_ROLE_DEFINITIONS.map(
-  (definition) => ({
-    guid: definition.id,
-    roleName: definition.roleName,
-    assignableScopes: definition.assignableScopes,
-    ...definition.permissions[0],
-  }),
-);
-
-function normalized(scope: string): string {
-  const trimmed = scope.toLowerCase().replace(/\/+$/, "");
-  return trimmed === "" ? "/" : trimmed;
-}
-
-/** True when `outer` is `inner` or one of its ancestors (root and management groups: always). */
-function contains(outer: string, inner: string): boolean {
-  const o = normalized(outer);
-  const i = normalized(inner);
-  if (o === "/" || o.startsWith("/providers/microsoft.management/")) return true;
-  return i === o || i.startsWith(`${o}/`);
-}
-
-function roleGuidOf(roleDefinitionId: string): string {
-  return (roleDefinitionId.split("/").at(-1) ?? "").toLowerCase();
-}
-
-function samePrincipalRoleScope(a: RoleAssignment, b: NewRoleAssignment): boolean {
-  return (
-    a.principalId.toLowerCase() === b.principalId.toLowerCase() &&
-    roleGuidOf(a.roleDefinitionId) === roleGuidOf(b.roleDefinitionId) &&
-    normalized(a.scope) === normalized(b.scope)
-  );
-}
 
 export function roleDefinitionIdFor(subscriptionId: string, roleGuid: string): string {
   return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
 }
-
-/** The subscription a scope lies in, `undefined` above subscriptions (management groups, root). */
-function subscriptionOf(scope: string): string | undefined {
-  return /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
-}
-
-/** ARM's two forms of a role definition id: subscription-scoped, or tenant-scoped. */
-const ROLE_DEFINITION_ID =
-  /^(?:\/subscriptions\/([^/]+))?\/providers\/microsoft\.authorization\/roledefinitions\/([^/]+)\/?$/i;
 
 export function assignmentIdFor(scope: string, name: string): string {
   return `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
@@ -119,275 +66,326 @@ export interface CompetingWriter {
   readonly namedInConflict: boolean;
 }
 
+/** The model's clock: fixed, so lists lag (or not) exactly as a test arranges. */
+const NOW = Date.parse("2026-01-01T12:00:00Z");
+/** How far lists lag once a test wants an assignment they do not show yet. */
+const LIST_LAG_MS = 60_000;
+/** When `assign` dates an assignment that lists already show: well before any lag. */
+const LONG_AGO = new Date(NOW - 24 * 60 * 60_000);
+
+const REGISTRY_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/?$/i;
+const ASSIGNMENT_ID = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)\/?$/i;
+const ROLE_DEFINITION_ID =
+  /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)\/?$/i;
+
 export class FakeAzure implements AzurePorts {
-  /** Every role assignment in the tenant, in creation order. */
-  readonly assignments: RoleAssignment[] = [];
+  /** The model itself: the emulator's state, served to no one but these ports. */
+  readonly state: EmulatorState;
+  /** The subscription the ports are signed in to (the seed's first). */
+  readonly subscriptionId: string;
   /** Assignments another writer made while a `create` was in flight. */
   readonly writtenByOthers: RoleAssignment[] = [];
-  private readonly clusterList: Cluster[] = [];
-  /** Per cluster name: what its next reads answer, before it settles on its entry above. */
-  private readonly clusterStates = new Map<string, Cluster[]>();
-  private readonly registryList: Registry[] = [];
-  /** Registry names held in Azure by registries the caller cannot see. */
-  private readonly takenNames = new Set<string>();
-  /** Subscriptions the caller can see, besides the fake's own. */
-  readonly otherSubscriptions: { subscriptionId: string; displayName: string }[] = [];
-  /** Every read the ports received, as `<operation> <target>`: with `writes`, the request log. */
-  readonly reads: string[] = [];
-  private searchRefused = false;
-  private readonly unlisted = new Set<RoleAssignment>();
-  private competitor: CompetingWriter | undefined;
   /** Every write the ports received, as `PUT <id>` or `DELETE <id>`: the fake's request log. */
   readonly writes: string[] = [];
-  private readonly definitionList: FakeRoleDefinition[] = BUILT_IN_ROLES.map(definitionOf);
-  /** Microsoft Graph's service principals: application (client) id to object id. */
-  private readonly servicePrincipals = new Map<string, string>();
-  private directoryRefuses = false;
+  /** Every read the ports received, as `<operation> <target>`: with `writes`, the request log. */
+  readonly reads: string[] = [];
   /**
    * Every error the ports threw, in order. Their text is the fake's own, not the adapters':
    * what a failure says to the user is the adapters' (and their tests') business; a workflow's
-   * is to pass it on unchanged.
+   * is to pass it on unchanged. ARM's refusal, when there was one, is the `cause`.
    */
   readonly failures: Error[] = [];
+  /** Who the ports' writes are made as: the seed's caller (its first principal with a secret). */
+  readonly #caller: string | null;
+  #competitor: CompetingWriter | undefined;
+  #directoryRefuses = false;
+  #searchRefused = false;
+  /** The names of the seed's assignments (the caller's rights): not what a test is about. */
+  readonly #seeded: Set<string>;
+  /** One domain object per model object, so that a test can compare by identity. */
+  readonly #views = new WeakMap<ModelAssignment, RoleAssignment>();
 
-  readonly subscriptionId: string;
-
-  constructor(subscriptionId: string) {
-    this.subscriptionId = subscriptionId;
+  constructor(seed: Seed) {
+    this.state = new EmulatorState(seed, () => new Date(NOW));
+    this.subscriptionId = seed.subscriptions[0]!.subscriptionId;
+    this.#caller = seed.servicePrincipals?.find((p) => p.clientSecret)?.objectId ?? null;
+    this.#seeded = new Set(this.state.roleAssignments().map((assignment) => assignment.name));
   }
 
-  private fail(what: string): never {
-    const failure = new ActionError(`fake Azure: ${what}`);
-    this.failures.push(failure);
-    throw failure;
+  // --- set-up, in the model's own terms ---
+
+  /** A cluster, as a seed declares one (its group must exist). */
+  addCluster(cluster: SeedCluster): void {
+    this.state.addCluster(cluster);
   }
 
-  addCluster(cluster: Cluster): Cluster {
-    this.clusterList.push(cluster);
-    return cluster;
+  /** A registry, as a seed declares one; its subscription and group are made if missing. */
+  addRegistry(registry: SeedRegistry): void {
+    const { subscriptionId, resourceGroup, location } = registry;
+    if (!this.state.subscription(subscriptionId)) this.state.addSubscription({ subscriptionId });
+    if (!this.state.resourceGroup(subscriptionId, resourceGroup)) {
+      this.state.addResourceGroup(subscriptionId, { name: resourceGroup, location });
+    }
+    this.state.addRegistry(registry);
   }
 
-  addRegistry(registry: Registry): Registry {
-    this.registryList.push(registry);
-    return registry;
+  /** A custom role (or a second role of the same name); built-in roles are there already. */
+  addRoleDefinition(spec: RoleDefinitionSpec): void {
+    this.state.addRoleDefinition({
+      id: spec.guid,
+      roleName: spec.roleName,
+      assignableScopes: spec.assignableScopes,
+      permissions: [
+        {
+          actions: spec.actions ?? [],
+          notActions: spec.notActions ?? [],
+          dataActions: spec.dataActions ?? [],
+          notDataActions: spec.notDataActions ?? [],
+        },
+      ],
+    });
   }
 
-  /** The registries there are now, created ones included. */
-  registriesNow(): readonly Registry[] {
-    return this.registryList;
-  }
-
-  /** A registry name held by a registry in a tenant or subscription the caller cannot see. */
-  takeNameElsewhere(name: string): void {
-    this.takenNames.add(name.toLowerCase());
-  }
-
-  /** Makes the next reads of a cluster answer these (a cluster still being created, say). */
-  provisionCluster(name: string, states: readonly Partial<Cluster>[]): void {
-    const base = this.clusterList.find((c) => c.name === name);
-    if (!base) throw new Error(`no cluster ${name}`);
-    this.clusterStates.set(
-      name,
-      states.map((state) => ({ ...base, ...state })),
+  /**
+   * A subscription the caller can see (it holds Reader there, as part of its rights), made if
+   * missing.
+   */
+  seeSubscription(subscriptionId: string, displayName: string): void {
+    const existing = this.state.subscription(subscriptionId);
+    this.state.addSubscription({
+      subscriptionId,
+      displayName,
+      resourceGroups: [...(existing?.resourceGroups.values() ?? [])],
+    });
+    const rights = this.state.addRoleAssignment(
+      { scope: `/subscriptions/${subscriptionId}`, roleName: "Reader", principalId: this.#caller! },
+      null,
     );
+    this.#seeded.add(rights.name);
+  }
+
+  /** Makes the cluster's provisioning start over as given (one still being created, say). */
+  provisionCluster(
+    name: string,
+    progress: Pick<SeedCluster, "provisioningState" | "readsUntilSucceeded">,
+  ): void {
+    const cluster = this.state.clusters(this.subscriptionId).find((c) => c.name === name);
+    if (!cluster) throw new Error(`no cluster ${name} in the fake's subscription`);
+    this.state.clusterProvisioning.track({ ...cluster, ...progress });
+  }
+
+  /** A registry name held in Azure by a registry the caller cannot see (another tenant's). */
+  takeNameElsewhere(name: string): void {
+    this.state.takeRegistryName(name);
   }
 
   /** Makes Resource Graph refuse queries (a caller without it, or an outage). */
   refuseSearches(): void {
-    this.searchRefused = true;
+    this.#searchRefused = true;
   }
 
-  /** A custom role (or a second role of the same name); built-in roles are there already. */
-  addRoleDefinition(spec: RoleDefinitionSpec): FakeRoleDefinition {
-    const definition = definitionOf(spec);
-    this.definitionList.push(definition);
-    return definition;
-  }
-
-  /** Registers a service principal in Microsoft Graph. */
-  addServicePrincipal(appId: string, objectId: string): void {
-    this.servicePrincipals.set(appId.toLowerCase(), objectId);
+  /** The registries there are now, created ones included, as ACR describes them. */
+  registriesNow(): Registry[] {
+    return this.state.allRegistries().map((registry) => registryOf(registryBody(registry)));
   }
 
   /** Makes Microsoft Graph answer 403, as it does to a principal without directory read rights. */
   refuseDirectoryReads(): void {
-    this.directoryRefuses = true;
+    this.#directoryRefuses = true;
   }
 
   /**
-   * Seeds an assignment as someone else (the portal, the CLI) would have made it. Its role
-   * definition id names the scope's subscription, or the tenant above subscriptions.
+   * Seeds an assignment as someone else (the portal, the CLI) made it earlier, with the model's
+   * integrity rules (the scope must exist, one assignment per role, principal and scope).
    */
   assign(fields: {
     scope: string;
     principalId: string;
     roleGuid: string;
     name?: string;
-    /** `false`: not in ARM's lists yet (they lag behind writes), though a PUT finds it. */
+    /** `false`: just made, so ARM's lists (which lag behind writes) do not show it yet. */
     listed?: boolean;
   }): RoleAssignment {
-    const name = fields.name ?? randomUUID();
-    const subscription = subscriptionOf(fields.scope);
-    const assignment: RoleAssignment = {
-      id: assignmentIdFor(fields.scope, name),
-      name,
-      scope: fields.scope,
-      roleDefinitionId: subscription
-        ? roleDefinitionIdFor(subscription, fields.roleGuid)
-        : `/providers/Microsoft.Authorization/roleDefinitions/${fields.roleGuid}`,
-      principalId: fields.principalId,
-      principalType: "ServicePrincipal",
-    };
-    this.assignments.push(assignment);
-    if (fields.listed === false) this.unlisted.add(assignment);
-    return assignment;
+    if (fields.listed === false) this.#lagLists();
+    const created = this.state.addRoleAssignment(
+      {
+        scope: fields.scope,
+        roleDefinitionId: fields.roleGuid,
+        principalId: fields.principalId,
+        ...(fields.name === undefined ? {} : { name: fields.name }),
+        createdOn: fields.listed === false ? this.state.now() : LONG_AGO,
+      },
+      null,
+    );
+    return this.#view(created);
   }
 
   /**
    * Makes the next `create` lose a race: just before it lands, another writer assigns the same
-   * role to the same principal at the same scope under a random name.
+   * role to the same principal at the same scope under a name of its own.
    */
   competeOnNextCreate(writer: CompetingWriter = { listed: true, namedInConflict: true }): void {
-    this.competitor = writer;
+    this.#competitor = writer;
+    if (!writer.listed) this.#lagLists();
+    this.state.conflictNamesExisting = writer.namedInConflict;
   }
+
+  /**
+   * Every role assignment in the tenant but the seed's (the signed-in caller's own rights), in
+   * creation order: what the test and the ports made.
+   */
+  get assignments(): RoleAssignment[] {
+    return this.state
+      .roleAssignments()
+      .filter((assignment) => !this.#seeded.has(assignment.name))
+      .map((assignment) => this.#view(assignment));
+  }
+
+  // --- the ports ---
 
   readonly clusters: ClusterPort = {
     getCluster: async (resourceGroup, name) => {
       this.reads.push(`GET cluster ${name}`);
-      const cluster = this.clusterList.find((c) =>
-        normalized(c.id).endsWith(
-          `/resourcegroups/${resourceGroup.toLowerCase()}/providers/microsoft.containerservice/managedclusters/${name.toLowerCase()}`,
-        ),
+      const body = this.#ask(() =>
+        readCluster(this.state, this.subscriptionId, resourceGroup, name),
       );
-      if (!cluster) this.fail(`no cluster ${name} in ${resourceGroup}`);
-      const next = this.clusterStates.get(cluster.name)?.shift();
-      return next ?? cluster;
+      const kubelet = body.properties.identityProfile?.kubeletidentity;
+      return {
+        id: body.id,
+        name: body.name,
+        location: body.location,
+        kubeletIdentity: kubelet && { objectId: kubelet.objectId, clientId: kubelet.clientId },
+        servicePrincipalClientId: body.properties.servicePrincipalProfile.clientId,
+        controlPlanePrincipalId: body.identity?.principalId,
+        // ARM's GET of a resource sends no Retry-After, so retryAfterMs stays unset.
+        provisioningState: body.properties.provisioningState,
+      } satisfies Cluster;
     },
   };
 
-  private visibleSubscriptions(): Set<string> {
-    return new Set(
-      [this.subscriptionId, ...this.otherSubscriptions.map((s) => s.subscriptionId)].map((s) =>
-        s.toLowerCase(),
-      ),
-    );
-  }
-
   readonly registries: RegistryPort = {
+    // ARM's GET of a registry by id: undefined for its 404s.
     readRegistry: async (id) => {
       this.reads.push(`GET registry ${id}`);
-      return this.registryList.find((r) => normalized(r.id) === normalized(id));
+      const [, subscriptionId = "", resourceGroup = "", name = ""] = REGISTRY_ID.exec(id) ?? [];
+      const body = this.#ask(
+        () => readRegistry(this.state, subscriptionId, resourceGroup, name),
+        ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"],
+      );
+      return body && registryOf(body);
     },
+
     listRegistries: async (subscriptionId) => {
       this.reads.push(`LIST registries ${subscriptionId}`);
-      return this.registryList.filter((r) => subscriptionOf(r.id) === subscriptionId);
+      return this.#ask(() => listRegistries(this.state, subscriptionId)).map(registryOf);
     },
+
+    // One Resource Graph query over what the caller may read, in every subscription.
     searchRegistries: async (names) => {
       this.reads.push(`SEARCH registries ${names.join(",")}`);
-      if (this.searchRefused) throw new ActionError("Resource Graph refused the query.");
-      const visible = this.visibleSubscriptions();
-      const wanted = new Set(names.map((n) => n.toLowerCase()));
-      return this.registryList.filter(
-        (r) => wanted.has(r.name.toLowerCase()) && visible.has(subscriptionOf(r.id)!.toLowerCase()),
-      );
+      if (this.#searchRefused) return this.#fail("Resource Graph refuses the query");
+      const listed = names.map((name) => `'${name}'`).join(", ");
+      const query = `Resources | where type =~ 'microsoft.containerregistry/registries' and name in~ (${listed})`;
+      const { rows } = this.#ask(() => queryResources(this.state, this.#caller ?? "", query));
+      return rows.map((row) => registryOf(row as unknown as ReturnType<typeof readRegistry>));
     },
+
     listSubscriptions: async () => {
       this.reads.push("LIST subscriptions");
-      return [
-        { subscriptionId: this.subscriptionId, displayName: "cluster subscription" },
-        ...this.otherSubscriptions,
-      ];
+      return visibleSubscriptions(this.state, this.#caller ?? "").map((subscription) => ({
+        subscriptionId: subscription.subscriptionId,
+        displayName: subscription.displayName,
+      }));
     },
+
     checkNameAvailability: async (_subscriptionId, name) => {
       this.reads.push(`CHECK name ${name}`);
-      if (!/^[a-zA-Z0-9]{5,50}$/.test(name)) {
-        return { available: false, reason: "Invalid", message: "5-50 letters and digits" };
-      }
-      const taken =
-        this.takenNames.has(name.toLowerCase()) ||
-        this.registryList.some((r) => r.name.toLowerCase() === name.toLowerCase());
-      return taken
-        ? {
-            available: false,
-            reason: "AlreadyExists",
-            message: `The registry ${name} is already in use.`,
-          }
-        : { available: true, reason: undefined, message: undefined };
+      const answer = registryNameAvailability(this.state, name);
+      return answer.nameAvailable
+        ? { available: true, reason: undefined, message: undefined }
+        : { available: false, reason: answer.reason, message: answer.message };
     },
-    createRegistry: async (spec: NewRegistry) => {
-      const id = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${spec.name}`;
+
+    // The PUT, then its long-running operation polled to its end, then the registry read.
+    createRegistry: async (wanted) => {
+      const { subscriptionId, resourceGroup, name } = wanted;
+      const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${name}`;
       this.writes.push(`PUT ${id}`);
-      const registry: Registry = {
-        id,
-        name: spec.name,
-        loginServer: `${spec.name}.azurecr.io`,
-        location: spec.location,
-        roleAssignmentMode: "LegacyRegistryPermissions",
-        publicNetworkAccess: "Enabled",
-      };
-      this.registryList.push(registry);
-      return registry;
+      const put = this.#ask(() =>
+        createRegistry(this.state, {
+          subscriptionId,
+          groupName: resourceGroup,
+          name,
+          body: () => ({ location: wanted.location, sku: { name: wanted.sku } }),
+        }),
+      );
+      if (put.operationName !== undefined) {
+        const operation = put.operationName;
+        for (let polls = 0; ; polls++) {
+          const status = this.#ask(() => pollRegistryOperation(this.state, id, operation));
+          if (status.status === "Failed") {
+            return this.#fail(`the registry's creation failed: ${status.error?.code ?? ""}`);
+          }
+          if (status.status !== "InProgress") break;
+          if (polls > 100) return this.#fail("the registry's creation never ended");
+        }
+      }
+      return registryOf(
+        this.#ask(() => readRegistry(this.state, subscriptionId, resourceGroup, name)),
+      );
     },
   };
 
   readonly roleAssignments: RoleAssignmentPort = {
-    // ARM's listForScope with `$filter=atScope()`: every principal's, at and above the scope.
+    // ARM's list at a scope with `$filter=atScope()`: every principal's, at and above it.
     listAtScope: async (scope) => {
       this.reads.push(`LIST assignments ${scope}`);
-      return this.assignments.filter((a) => !this.unlisted.has(a) && contains(a.scope, scope));
+      return this.#ask(() => rules.listRoleAssignments(this.state, scope, { atScope: true })).map(
+        (assignment) => this.#view(assignment),
+      );
     },
 
     create: async (wanted) => {
       this.writes.push(`PUT ${assignmentIdFor(wanted.scope, wanted.name)}`);
-      const competitor = this.competitor;
-      this.competitor = undefined;
+      const competitor = this.#competitor;
+      this.#competitor = undefined;
       if (competitor) {
-        const theirs = this.assign({
+        const theirs = writeConcurrently(this.state, wanted, { underAnotherName: true });
+        if (theirs) this.writtenByOthers.push(this.#view(theirs));
+      }
+      const put = this.#ask(() =>
+        rules.putRoleAssignment(this.state, {
           scope: wanted.scope,
-          principalId: wanted.principalId,
-          roleGuid: roleGuidOf(wanted.roleDefinitionId),
-        });
-        this.writtenByOthers.push(theirs);
-        if (!competitor.listed) this.unlisted.add(theirs);
-      }
-
-      const sameName = this.assignments.find(
-        (a) =>
-          a.name.toLowerCase() === wanted.name.toLowerCase() &&
-          normalized(a.scope) === normalized(wanted.scope),
+          name: wanted.name,
+          caller: this.#caller,
+          body: () => ({
+            properties: {
+              roleDefinitionId: wanted.roleDefinitionId,
+              principalId: wanted.principalId,
+              principalType: wanted.principalType,
+              description: wanted.description,
+            },
+          }),
+        }),
       );
-      if (sameName) {
-        // A PUT of the same assignment is idempotent (200, not 201); changing one is not allowed.
-        if (samePrincipalRoleScope(sameName, wanted)) {
-          return { created: sameName, alreadyExisted: true };
-        }
-        this.fail("a different assignment of the same name (409)");
+      switch (put.kind) {
+        case "created":
+          return { created: this.#view(put.assignment) };
+        case "existing":
+          // There before this run, whether ARM answered 200 or 201.
+          return { created: this.#view(put.assignment), alreadyExisted: true };
+        case "conflict":
+          return { conflict: { existingId: put.existing && this.#view(put.existing).id } };
       }
-      const other = this.assignments.find((a) => samePrincipalRoleScope(a, wanted));
-      if (other) {
-        return {
-          conflict: { existingId: competitor?.namedInConflict === false ? undefined : other.id },
-        };
-      }
-      const created: RoleAssignment = {
-        id: assignmentIdFor(wanted.scope, wanted.name),
-        name: wanted.name,
-        scope: wanted.scope,
-        roleDefinitionId: wanted.roleDefinitionId,
-        principalId: wanted.principalId,
-        principalType: wanted.principalType,
-        ...(wanted.description === undefined ? {} : { description: wanted.description }),
-      };
-      this.assignments.push(created);
-      return { created };
     },
 
-    // ARM's deleteById: 200 with the assignment, or 204 when it is already gone.
+    // ARM's delete by id: 200 with the assignment, or 204 when it is already gone.
     delete: async (id) => {
       this.writes.push(`DELETE ${id}`);
-      const index = this.assignments.findIndex((a) => normalized(a.id) === normalized(id));
-      if (index >= 0) this.assignments.splice(index, 1);
-      return { deleted: index >= 0 };
+      const [, scope = "", name = ""] = ASSIGNMENT_ID.exec(id) ?? [];
+      const deleted = this.#ask(() => rules.deleteRoleAssignment(this.state, scope, name));
+      return { deleted: deleted !== undefined };
     },
   };
 
@@ -395,41 +393,98 @@ export class FakeAzure implements AzurePorts {
     getRoleDefinition: async (id) => {
       const match = ROLE_DEFINITION_ID.exec(id);
       if (!match) return undefined;
-      const [, subscription, guid] = match;
-      const definition = this.definitionList.find((d) => d.guid === guid!.toLowerCase());
-      return definition && this.viewOf(definition, subscription);
+      const [, subscription, guid = ""] = match;
+      const scope = subscription ? `/subscriptions/${subscription}` : "/";
+      const definition = this.#ask(
+        () => rules.getRoleDefinition(this.state, scope, guid),
+        ["RoleDefinitionDoesNotExist"],
+      );
+      return definition && definitionOf(roleDefinitionBody(definition, scope));
     },
 
     // ARM's list with `$filter=roleName eq '...'`: the definitions of that name assignable there.
     findRoleDefinitions: async (scope, roleName) =>
-      this.definitionList
-        .filter(
-          (d) =>
-            d.roleName.toLowerCase() === roleName.toLowerCase() &&
-            d.assignableScopes.some((assignable) => contains(assignable, scope)),
-        )
-        .map((d) => this.viewOf(d, subscriptionOf(scope))),
+      this.#ask(() =>
+        rules.listRoleDefinitions(this.state, scope, { roleName: roleName.toLowerCase() }),
+      ).map((definition) => definitionOf(roleDefinitionBody(definition, scope))),
   };
 
-  private viewOf(definition: FakeRoleDefinition, subscription: string | undefined): RoleDefinition {
-    const path = `/providers/Microsoft.Authorization/roleDefinitions/${definition.guid}`;
-    return {
-      id: subscription ? `/subscriptions/${subscription}${path}` : path,
-      name: definition.guid,
-      roleName: definition.roleName,
-      permissions: definition.permissions,
-    };
-  }
-
-  // What the real adapter (src/azure/directory.ts) throws for Graph's 403 and 404.
   readonly directory: DirectoryPort = {
     servicePrincipalObjectId: async (appId) => {
-      if (this.directoryRefuses) this.fail(`the directory refuses to read ${appId}`);
+      if (this.#directoryRefuses) return this.#fail(`Microsoft Graph refuses to read ${appId}`);
       return (
-        this.servicePrincipals.get(appId.toLowerCase()) ??
-        this.fail(`no service principal ${appId}`)
+        this.state.principalByAppId(appId)?.objectId ??
+        this.#fail(`Microsoft Graph has no service principal ${appId}`)
       );
     },
+  };
+
+  // --- translation ---
+
+  /**
+   * Runs one of the model's rules. ARM's refusal becomes the fake's failure; one of the `absent`
+   * codes (a 404 the port's contract turns into "none") becomes undefined.
+   */
+  #ask<T>(rule: () => T): T;
+  #ask<T>(rule: () => T, absent: readonly string[]): T | undefined;
+  #ask<T>(rule: () => T, absent: readonly string[] = []): T | undefined {
+    try {
+      return rule();
+    } catch (error) {
+      if (!(error instanceof ArmError)) throw error;
+      if (absent.includes(error.code)) return undefined;
+      return this.#fail(`ARM answered ${error.status} ${error.code}`, error);
+    }
+  }
+
+  #fail(what: string, cause?: ArmError): never {
+    const failure = new ActionError(`fake Azure: ${what}`, cause ? { cause } : undefined);
+    this.failures.push(failure);
+    throw failure;
+  }
+
+  #view(assignment: ModelAssignment): RoleAssignment {
+    let view = this.#views.get(assignment);
+    if (!view) {
+      const body = roleAssignmentBody(assignment);
+      view = {
+        id: body.id,
+        name: body.name,
+        scope: body.properties.scope,
+        roleDefinitionId: body.properties.roleDefinitionId,
+        principalId: body.properties.principalId,
+        principalType: body.properties.principalType,
+        ...(body.properties.description === null
+          ? {}
+          : { description: body.properties.description }),
+      };
+      this.#views.set(assignment, view);
+    }
+    return view;
+  }
+
+  #lagLists(): void {
+    if (this.state.listDelayMs === 0) this.state.setListDelay(LIST_LAG_MS);
+  }
+}
+
+function registryOf(body: ReturnType<typeof readRegistry>): Registry {
+  return {
+    id: body.id,
+    name: body.name,
+    loginServer: body.properties.loginServer,
+    location: body.location,
+    roleAssignmentMode: body.properties.roleAssignmentMode,
+    publicNetworkAccess: body.properties.publicNetworkAccess,
+  };
+}
+
+function definitionOf(body: ReturnType<typeof roleDefinitionBody>): RoleDefinition {
+  return {
+    id: body.id,
+    name: body.name,
+    roleName: body.properties.roleName,
+    permissions: body.properties.permissions,
   };
 }
 

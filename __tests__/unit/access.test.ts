@@ -15,16 +15,17 @@ import { judgeAssignments } from "../../src/workflows/access.ts";
 import {
   ACR_PULL,
   ACR_PUSH,
-  BUILT_IN_ROLES,
   CONTRIBUTOR,
-  FakeAzure,
   OWNER,
+  type FakeAzure,
   READER,
   REPOSITORY_READER,
   assignmentIdFor,
   roleDefinitionIdFor,
 } from "../fakes/azure.ts";
 import { ids, scopes } from "../fixtures.ts";
+import { world } from "../fakes/world.ts";
+import { BUILT_IN_ROLE_DEFINITIONS } from "../../emulator/role-definitions.ts";
 
 const subscription = ids.subscription;
 const kubeletObjectId: string = ids.kubelet.objectId;
@@ -48,9 +49,10 @@ function definition(...permissions: Partial<Permission>[]): RoleDefinition {
   };
 }
 
+/** A built-in role as the emulator holds it: its real permissions. */
 function builtIn(guid: string): RoleDefinition {
-  const spec = BUILT_IN_ROLES.find((role) => role.guid === guid)!;
-  return { ...definition(spec), roleName: spec.roleName, name: guid };
+  const role = BUILT_IN_ROLE_DEFINITIONS.find((candidate) => candidate.id === guid)!;
+  return { ...definition(...role.permissions), roleName: role.roleName, name: guid };
 }
 
 describe("grantsPull", () => {
@@ -214,7 +216,7 @@ describe("judgeAssignments", () => {
   }
 
   it("judges each assignment by its role, reading a definition shared by several once", async () => {
-    const azure = new FakeAzure(subscription);
+    const azure = world();
     const acrPull = roleDefinitionIdFor(subscription, ACR_PULL);
     const assignments = [
       held(acrPull, "a"),
@@ -238,7 +240,7 @@ describe("judgeAssignments", () => {
   });
 
   it("says which grants pull in the other mode on an ABAC registry", async () => {
-    const azure = new FakeAzure(subscription);
+    const azure = world();
     const assignments = [
       held(roleDefinitionIdFor(subscription, ACR_PUSH), "push"),
       held(`/providers/Microsoft.Authorization/roleDefinitions/${REPOSITORY_READER}`, "reader"),
@@ -253,11 +255,11 @@ describe("judgeAssignments", () => {
   });
 
   it("judges a custom role by its permissions", async () => {
-    const azure = new FakeAzure(subscription);
-    const guid = "d9e1f3a5-8b0c-4d2e-9f4a-6b7c8d9e0f15";
+    const azure = world();
+    const guid = "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f";
     azure.addRoleDefinition({
       guid,
-      roleName: "Image Puller",
+      roleName: "Registry Reader",
       assignableScopes: [`/subscriptions/${subscription}`],
       actions: ["Microsoft.ContainerRegistry/*/read"],
     });
@@ -269,11 +271,11 @@ describe("judgeAssignments", () => {
       { signal },
     );
 
-    expect(verdict).toMatchObject({ roleName: "Image Puller", grantsPull: true });
+    expect(verdict).toMatchObject({ roleName: "Registry Reader", grantsPull: true });
   });
 
   it("lets a role whose definition cannot be read grant nothing, naming it by its GUID", async () => {
-    const azure = new FakeAzure(subscription);
+    const azure = world();
     const unknown = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
     const verdicts = await judgeAssignments(
@@ -293,7 +295,7 @@ describe("judgeAssignments", () => {
   });
 
   it("returns no verdicts for no assignments", async () => {
-    const azure = new FakeAzure(subscription);
+    const azure = world();
 
     const verdicts = await judgeAssignments([], "abac", azure, { signal });
 

@@ -3,6 +3,7 @@
  * from the role assignments that apply to the registry, and why not when it cannot.
  */
 import { describe, expect, it } from "@jest/globals";
+import type { AzurePorts, Registry } from "../../src/domain/ports.ts";
 import { check } from "../../src/workflows/check.ts";
 import type { CheckRequest } from "../../src/workflows/check.ts";
 import {
@@ -15,23 +16,19 @@ import {
   RecordingLog,
   type FakeAzure,
 } from "../fakes/azure.ts";
+import type { SeedRegistry } from "../../emulator/seed.ts";
 import { ids, scopes } from "../fixtures.ts";
-import { byName, clusterNamed, registryAt, target, world } from "../fakes/world.ts";
+import { byName, seedClusterNamed, seedRegistryNamed, target, world } from "../fakes/world.ts";
 
 const signal = new AbortController().signal;
 
-const IMAGE_PULLER = "d9e1f3a5-8b0c-4d2e-9f4a-6b7c8d9e0f15";
+/** The seed's custom role that can pull. */
+const IMAGE_PULLER = ids.imagePullerRole;
 const LOG_READER = "e0f2a4b6-9c1d-4e3f-8a5b-7c8d9e0f1a26";
 
-/** The world, with two custom roles: one that can pull, one that cannot. */
+/** The world, with a custom role that cannot pull next to the seed's Image Puller, which can. */
 function customWorld(): FakeAzure {
   const azure = world();
-  azure.addRoleDefinition({
-    guid: IMAGE_PULLER,
-    roleName: "Image Puller",
-    assignableScopes: [scopes.subscription],
-    actions: ["Microsoft.ContainerRegistry/registries/pull/read"],
-  });
   azure.addRoleDefinition({
     guid: LOG_READER,
     roleName: "Log Reader",
@@ -244,13 +241,44 @@ describe("check", () => {
   });
 
   describe("warnings", () => {
-    function warningsFor(registry: Parameters<typeof registryAt>[1], clusterLocation = "eastus") {
+    const hereScope = `${scopes.registryGroup}/providers/Microsoft.ContainerRegistry/registries/hereacr`;
+
+    /**
+     * The ports, with the registry's answer changed as ACR may give it (an older API version
+     * leaves `publicNetworkAccess` out, another spells it in lower case); the model's registries
+     * always report it as today's API does.
+     */
+    function answering(azure: FakeAzure, answer: Partial<Registry>): AzurePorts {
+      return {
+        clusters: azure.clusters,
+        roleAssignments: azure.roleAssignments,
+        roleDefinitions: azure.roleDefinitions,
+        directory: azure.directory,
+        registries: {
+          ...azure.registries,
+          readRegistry: async (...args) => {
+            const registry = await azure.registries.readRegistry(...args);
+            return registry && { ...registry, ...answer };
+          },
+          listRegistries: async (...args) =>
+            (await azure.registries.listRegistries(...args)).map((r) => ({ ...r, ...answer })),
+          searchRegistries: async (...args) =>
+            (await azure.registries.searchRegistries(...args)).map((r) => ({ ...r, ...answer })),
+        },
+      };
+    }
+
+    function warningsFor(
+      registry: Partial<SeedRegistry>,
+      clusterLocation = "eastus",
+      answer: Partial<Registry> = {},
+    ) {
       const azure = world();
-      azure.addCluster(clusterNamed("aks-here", { location: clusterLocation }));
-      const id = `${scopes.registryGroup}/providers/Microsoft.ContainerRegistry/registries/hereacr`;
-      azure.addRegistry(registryAt(id, registry));
-      azure.assign({ scope: id, principalId: ids.kubelet.objectId, roleGuid: ACR_PULL });
-      return run(azure, { ...target, clusterName: "aks-here", registry: byName("hereacr") });
+      azure.addCluster(seedClusterNamed("aks-here", { location: clusterLocation }));
+      azure.addRegistry(seedRegistryNamed("hereacr", registry));
+      azure.assign({ scope: hereScope, principalId: ids.kubelet.objectId, roleGuid: ACR_PULL });
+      const request = { ...target, clusterName: "aks-here", registry: byName("hereacr") };
+      return check(request, answering(azure, answer), { signal, log: new RecordingLog() });
     }
 
     it("warns that public network access is disabled, naming the login server", async () => {
@@ -273,31 +301,30 @@ describe("check", () => {
       ]);
     });
 
-    it("gives both warnings at once", async () => {
-      const result = await warningsFor({ publicNetworkAccess: "disabled", location: "westus2" });
+    it("gives both warnings at once, whatever the case of the access setting", async () => {
+      const result = await warningsFor(
+        { publicNetworkAccess: "Disabled", location: "westus2" },
+        "eastus",
+        { publicNetworkAccess: "disabled" },
+      );
 
       expect(result.warnings).toHaveLength(2);
     });
 
-    it.each<[string, Parameters<typeof registryAt>[1], string]>([
-      ["the same region written differently", { location: "East US" }, "eastus"],
-      ["the same region in upper case", { location: "EASTUS" }, "East US"],
-      ["public access enabled", { publicNetworkAccess: "Enabled" }, "eastus"],
-      ["public access not reported", { publicNetworkAccess: undefined }, "eastus"],
-    ])("warns of nothing for %s", async (_, registry, clusterLocation) => {
-      const result = await warningsFor(registry, clusterLocation);
+    it.each<[string, Partial<SeedRegistry>, string, Partial<Registry>]>([
+      ["the same region written differently", { location: "East US" }, "eastus", {}],
+      ["the same region in upper case", { location: "EASTUS" }, "East US", {}],
+      ["public access enabled", { publicNetworkAccess: "Enabled" }, "eastus", {}],
+      ["public access not reported", {}, "eastus", { publicNetworkAccess: undefined }],
+    ])("warns of nothing for %s", async (_, registry, clusterLocation, answer) => {
+      const result = await warningsFor(registry, clusterLocation, answer);
 
       expect(result.warnings).toEqual([]);
     });
 
     it("warns even when the identity cannot pull", async () => {
       const azure = world();
-      azure.addRegistry(
-        registryAt(
-          `${scopes.registryGroup}/providers/Microsoft.ContainerRegistry/registries/privacr`,
-          { publicNetworkAccess: "Disabled" },
-        ),
-      );
+      azure.addRegistry(seedRegistryNamed("privacr", { publicNetworkAccess: "Disabled" }));
 
       const result = await run(azure, { ...target, registry: byName("privacr") });
 

@@ -19,7 +19,7 @@ import { ids, scopes } from "../fixtures.ts";
 import { registryAt, world } from "../fakes/world.ts";
 
 const signal = new AbortController().signal;
-const IMAGE_PULLER = "d9e1f3a5-8b0c-4d2e-9f4a-6b7c8d9e0f15";
+const IMAGE_PULLER = ids.imagePullerRole;
 const SECOND_PULLER = "e0f2a4b6-9c1d-4e3f-8a5b-7c8d9e0f1a26";
 const ELSEWHERE = "f1a3b5c7-0d2e-4f4a-9b6c-8d9e0f1a2b37";
 
@@ -29,15 +29,12 @@ function resolve(choice: RoleChoice, registry: Registry = legacy, azure: FakeAzu
   return resolveRole(choice, registry, azure, { signal, log: new RecordingLog() });
 }
 
-/** The world with a custom role assignable in the ids.subscription, and one assignable elsewhere. */
+/**
+ * The world with its custom role Image Puller, assignable in the subscription, and one more
+ * assignable only in another subscription.
+ */
 function customWorld(): FakeAzure {
   const azure = world();
-  azure.addRoleDefinition({
-    guid: IMAGE_PULLER,
-    roleName: "Image Puller",
-    assignableScopes: [scopes.subscription],
-    actions: ["Microsoft.ContainerRegistry/registries/pull/read"],
-  });
   azure.addRoleDefinition({
     guid: ELSEWHERE,
     roleName: "Elsewhere Puller",
