@@ -6,7 +6,10 @@ import { Inputs } from "../names.ts";
 export interface FailureContext {
   /** `read the AKS cluster`, `create the role assignment`, ... */
   readonly operation: string;
-  /** The ARM scope the operation addressed. */
+  /**
+   * The ARM scope the operation addressed. For an extension resource of the authorization
+   * provider (a role assignment or definition), the remedy grants on the scope it belongs to.
+   */
   readonly scope: string;
   /** The permission the operation needs, e.g. `Microsoft.Authorization/roleAssignments/write`. */
   readonly permission?: string;
@@ -48,10 +51,23 @@ function assigneeOf(error: RestErrorLike): string {
 }
 
 /**
+ * The scope a missing permission is granted on: the scope itself, or, for a role assignment or
+ * role definition (`{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`), the scope
+ * it belongs to. A role assigned on a role assignment's own id fixes nothing.
+ */
+export function grantScope(scope: string): string {
+  const owner = scope.replace(
+    /\/providers\/Microsoft\.Authorization\/(?:roleAssignments|roleDefinitions)\/[^/]+\/?$/i,
+    "",
+  );
+  return owner === "" ? "/" : owner;
+}
+
+/**
  * Constrained delegation: may create and delete assignments of the pull roles only, and only for
  * service principals (the kubelet identity is one). The syntax is Azure ABAC condition v2.0.
  */
-function pullRoleDelegationCondition(): string {
+export function pullRoleDelegationCondition(): string {
   const roles = [BuiltInRoles.AcrPull.guid, BuiltInRoles.RepositoryReader.guid].join(", ");
   const allowed = (source: "Request" | "Resource") =>
     `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${roles}} ` +
@@ -63,9 +79,10 @@ function pullRoleDelegationCondition(): string {
 }
 
 /** Remedies by ARM error code. Codes not listed get the generic text below. */
-const REMEDIES: Readonly<Record<string, Remedy>> = {
-  AuthorizationFailed: ({ scope, permission }, error) => {
+export const REMEDIES: Readonly<Record<string, Remedy>> = {
+  AuthorizationFailed: ({ scope: addressed, permission }, error) => {
     const assignee = assigneeOf(error);
+    const scope = grantScope(addressed);
     if (permission?.startsWith("Microsoft.Authorization/roleAssignments/")) {
       return (
         `The signed-in principal needs '${permission}' on ${scope}. Either grant it ` +

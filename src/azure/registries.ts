@@ -84,8 +84,10 @@ export function createRegistryPort(
     const [group, subscription] = await Promise.allSettled([inGroup, inSubscription]);
     if (group.status === "fulfilled" && group.value) return group.value;
     if (subscription.status === "fulfilled" && subscription.value) return subscription.value;
-    if (group.status === "rejected") throw group.reason;
+    // When both failed, the subscription's failure is the one to fix: a grant on the whole
+    // subscription lets both lookups through, one on the cluster's group only the first.
     if (subscription.status === "rejected") throw subscription.reason;
+    if (group.status === "rejected") throw group.reason;
     throw new ActionError(
       `Container registry '${name}' was not found in subscription ${subscriptionId} ` +
         `(looked in resource group '${preferredResourceGroup}' and in the whole subscription).`,
