@@ -35,6 +35,15 @@ export interface Fault {
    * sending the answer: the client cannot tell whether its write happened.
    */
   readonly resetAfterApplying?: boolean;
+  /** Never answer: hold the connection open until the client gives up or the emulator closes. */
+  readonly hang?: boolean;
+  /**
+   * Answer `status` (200 if omitted) with headers promising a body, then send it a byte every
+   * this many ms and never finish, until the client gives up or the emulator closes.
+   */
+  readonly dripEveryMs?: number;
+  /** The body for `status`, made from the request's body (an error that echoes what was sent). */
+  readonly bodyFrom?: (requestBody: string) => unknown;
 }
 
 interface ArmedFault {

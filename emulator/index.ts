@@ -12,7 +12,9 @@ import {
   type FaultControls,
   type FaultOptions,
 } from "./fault-controls.ts";
+import { startForeignHost, type ForeignHost } from "./foreign-host.ts";
 import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
+import type { CloudMetadataOverrides } from "./metadata.ts";
 import { withCallerRights, type CallerRights } from "./caller-rights.ts";
 import { HostileAnswerSet, type HostileAnswers } from "./hostile.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
@@ -30,6 +32,8 @@ import { worldControls, type WorldControls } from "./world-controls.ts";
 import { TokenAuthority } from "./tokens.ts";
 
 export type { Fault } from "./faults.ts";
+export type { ForeignHost, ForeignRequest } from "./foreign-host.ts";
+export type { CloudMetadataOverrides } from "./metadata.ts";
 export type { FaultOptions, OperationError, RegistryView } from "./fault-controls.ts";
 export type { RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
@@ -139,6 +143,10 @@ export interface Emulator extends FaultControls, RaceControls, WorldControls {
   addRoleAssignment(assignment: RoleAssignmentInput): RoleAssignmentView;
   /** Arms a fault for the next matching request(s). */
   inject(fault: Fault): void;
+  /** Makes the metadata endpoint claim these (another cloud's audience, a foreign sign-in host). */
+  setCloudMetadata(overrides: CloudMetadataOverrides): void;
+  /** Starts a recording HTTPS server on another port (see foreign-host.ts); closed with this one. */
+  startForeignHost(): Promise<ForeignHost>;
   /**
    * Arms hostile answers (hostile.ts): ARM and Graph answers, and issued tokens, carry these
    * values instead of the real ones until `clearHostile()` or `clearFaults()`. Adds to what is
@@ -194,6 +202,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.hostile) hostile.add(options.hostile);
   faults.onClear(() => hostile.clear());
   const log: RequestLogEntry[] = [];
+  const metadata: { overrides: CloudMetadataOverrides } = { overrides: {} };
+  const foreignHosts: ForeignHost[] = [];
   // The base URL is known once the port is; handlers read the context per request.
   const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {
     state,
@@ -207,6 +217,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     context,
     identities,
     faults,
+    metadata,
     hostile,
     log,
     onRequest: options.onRequest,
@@ -254,6 +265,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     roleAssignments: () => state.roleAssignments().map((assignment) => view(state, assignment)),
     addRoleAssignment: (assignment) => view(state, state.addRoleAssignment(assignment, null)),
     inject: (fault) => faults.add(fault),
+    setCloudMetadata: (overrides) => {
+      metadata.overrides = overrides;
+    },
+    startForeignHost: async () => {
+      const host = await startForeignHost(certificates.serverCertPem, certificates.serverKeyPem);
+      foreignHosts.push(host);
+      return host;
+    },
     clearFaults: () => faults.clear(),
     ...faultControls(state, faults),
     ...raceControls(state, faults),
@@ -267,6 +286,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close: () => {
       closed ??= (async () => {
         server.closeAllConnections();
+        await Promise.all(foreignHosts.map((host) => host.close()));
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await rm(certificateDirectory, { recursive: true, force: true });
       })();

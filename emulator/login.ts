@@ -298,6 +298,20 @@ function authenticateClient(
       ),
     };
   }
+  if (
+    principal.clientSecretExpiresAt !== undefined &&
+    principal.clientSecretExpiresAt <= state.now().getTime()
+  ) {
+    return {
+      error: aadError(
+        401,
+        "invalid_client",
+        7000222,
+        `The provided client secret keys for app '${principal.appId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+        correlationId,
+      ),
+    };
+  }
   return { principal };
 }
 

@@ -18,6 +18,17 @@ import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from "./exc
  */
 export const EMULATED_CLOUD_NAME = "AzureEmulator";
 
+/**
+ * What a hostile or misconfigured endpoint may claim in its metadata, served instead of the
+ * emulator's own values: another cloud's token audience, a foreign sign-in host, a name.
+ */
+export interface CloudMetadataOverrides {
+  readonly audiences?: readonly string[];
+  readonly loginEndpoint?: string;
+  readonly name?: string;
+  readonly microsoftGraphResourceId?: string;
+}
+
 export function isMetadataPath(segments: readonly string[]): boolean {
   return segments.join("/").toLowerCase() === "metadata/endpoints";
 }
@@ -27,6 +38,7 @@ export function handleMetadata(
   request: EmulatorRequest,
   baseUrl: string,
   acrLoginServerSuffix = "azurecr.io",
+  overrides: CloudMetadataOverrides = {},
 ): EmulatorResponse {
   if (request.method !== "GET") {
     return jsonResponse(405, {
@@ -43,26 +55,28 @@ export function handleMetadata(
     });
   }
   const root = `${baseUrl}/`;
+  const loginEndpoint = overrides.loginEndpoint ?? root;
+  const audiences = overrides.audiences ?? [root];
   if (apiVersion < "2019-05-01") {
     return jsonResponse(200, {
       galleryEndpoint: root,
       graphEndpoint: root,
       portalEndpoint: root,
-      authentication: { loginEndpoint: root, audiences: [root] },
+      authentication: { loginEndpoint, audiences },
     });
   }
   const cloud = {
     portal: root,
     authentication: {
-      loginEndpoint: root,
-      audiences: [root],
+      loginEndpoint,
+      audiences,
       tenant: "common",
       identityProvider: "AAD",
     },
     media: root,
     graphAudience: root,
     graph: root,
-    name: EMULATED_CLOUD_NAME,
+    name: overrides.name ?? EMULATED_CLOUD_NAME,
     suffixes: {
       acrLoginServer: acrLoginServerSuffix,
       keyVaultDns: "vault.azure.net",
@@ -74,7 +88,7 @@ export function handleMetadata(
     vmImageAliasDoc: root,
     activeDirectoryDataLake: root,
     sqlManagement: root,
-    microsoftGraphResourceId: root,
+    microsoftGraphResourceId: overrides.microsoftGraphResourceId ?? root,
     appInsightsResourceId: root,
     appInsightsTelemetryChannelResourceId: root,
     attestationResourceId: root,

@@ -52,6 +52,8 @@ export interface SeedServicePrincipal {
   readonly displayName: string;
   /** Omit for principals that cannot sign in with a secret (a kubelet identity, say). */
   readonly clientSecret?: string;
+  /** When `clientSecret` expires (ISO 8601); a sign-in after it gets AADSTS7000222. */
+  readonly clientSecretExpiresOn?: string;
   /** Workload identity federation: the external tokens this app accepts instead of a secret. */
   readonly federatedCredentials?: readonly SeedFederatedCredential[];
 }
@@ -238,6 +240,12 @@ export function validateSeed(value: unknown): Seed {
     requireGuid(principal.appId, `servicePrincipals[${i}].appId`);
     requireGuid(principal.objectId, `servicePrincipals[${i}].objectId`);
     requireText(principal.displayName, `servicePrincipals[${i}].displayName`);
+    if (
+      principal.clientSecretExpiresOn !== undefined &&
+      Number.isNaN(Date.parse(principal.clientSecretExpiresOn))
+    ) {
+      throw new Error(`servicePrincipals[${i}].clientSecretExpiresOn is not an ISO 8601 time`);
+    }
   });
   (seed.clusters ?? []).forEach((cluster, i) => {
     requireResourcePlace(cluster, `clusters[${i}]`);

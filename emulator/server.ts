@@ -12,7 +12,7 @@ import type { HostileAnswerSet } from "./hostile.ts";
 import type { Identities } from "./identities.ts";
 import { handleLogin, isLoginPath } from "./login.ts";
 import { handleManagedIdentity, isManagedIdentityPath } from "./managed-identity.ts";
-import { handleMetadata, isMetadataPath } from "./metadata.ts";
+import { handleMetadata, isMetadataPath, type CloudMetadataOverrides } from "./metadata.ts";
 
 /** One line of the request log. */
 export interface RequestLogEntry {
@@ -40,6 +40,8 @@ export interface ServerOptions {
   /** Federated credentials, managed identities and the GitHub issuer. */
   readonly identities: Identities;
   readonly faults: FaultQueue;
+  /** What the metadata endpoint claims instead of the truth (`Emulator.setCloudMetadata`). */
+  readonly metadata?: { overrides: CloudMetadataOverrides };
   /** Rewrites ARM and Graph answers into hostile ones when armed (hostile.ts). */
   readonly hostile?: HostileAnswerSet;
   readonly log: RequestLogEntry[];
@@ -86,7 +88,11 @@ async function serve(incoming: IncomingMessage, outgoing: ServerResponse, option
     }
   }
   response ??= withFaultHeaders(
-    handleOrExplain(service, request, { ...options.context, identities: options.identities }),
+    handleOrExplain(service, request, {
+      ...options.context,
+      identities: options.identities,
+      metadataOverrides: options.metadata?.overrides ?? {},
+    }),
     fault,
   );
   if (fault?.resetAfterApplying) {
@@ -122,7 +128,10 @@ async function readRequest(incoming: IncomingMessage): Promise<EmulatorRequest> 
 }
 
 /** A bug in a handler becomes a 500 naming it, so a test shows it instead of hanging. */
-type ServiceContext = ArmContext & { readonly identities: Identities };
+type ServiceContext = ArmContext & {
+  readonly identities: Identities;
+  readonly metadataOverrides: CloudMetadataOverrides;
+};
 
 function handleOrExplain(
   service: ServiceName,
@@ -153,7 +162,12 @@ function handle(service: ServiceName, request: EmulatorRequest, context: Service
     case "identity":
       return handleManagedIdentity(request, { ...context, tenantId: context.state.tenantId });
     case "metadata":
-      return handleMetadata(request, context.baseUrl, context.state.acrLoginServerSuffix);
+      return handleMetadata(
+        request,
+        context.baseUrl,
+        context.state.acrLoginServerSuffix,
+        context.metadataOverrides,
+      );
     case "graph":
       return handleGraph(request, context);
     case "arm":
@@ -182,12 +196,37 @@ async function playFault(fault: Fault, request: EmulatorRequest, outgoing: Serve
     outgoing.destroy();
     return undefined;
   }
+  if (fault.hang || fault.dripEveryMs !== undefined) {
+    await holdOpen(fault, outgoing);
+    return undefined;
+  }
   if (fault.status === undefined) return undefined;
   return {
     status: fault.status,
     headers: fault.headers,
-    body: fault.body ?? (fault.status >= 400 ? defaultFaultBody(fault.status) : undefined),
+    body:
+      fault.bodyFrom?.(request.body.toString("utf8")) ??
+      fault.body ??
+      (fault.status >= 400 ? defaultFaultBody(fault.status) : undefined),
   };
+}
+
+/** A hung or dripping answer: resolves (with the connection destroyed) once either side closes. */
+async function holdOpen(fault: Fault, outgoing: ServerResponse): Promise<void> {
+  const closed = new Promise<void>((resolve) => outgoing.once("close", () => resolve()));
+  let drip: NodeJS.Timeout | undefined;
+  if (fault.dripEveryMs !== undefined) {
+    outgoing.writeHead(fault.status ?? 200, {
+      ...fault.headers,
+      "content-type": "application/json; charset=utf-8",
+      "content-length": String(1024 * 1024),
+    });
+    outgoing.write("{");
+    drip = setInterval(() => outgoing.write(" "), Math.max(1, fault.dripEveryMs));
+  }
+  await closed;
+  clearInterval(drip);
+  outgoing.destroy();
 }
 
 /** Ends the connection with no answer: a reset where the socket can send one, else a close. */

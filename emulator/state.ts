@@ -24,6 +24,8 @@ export interface DirectoryPrincipal {
   /** What Microsoft Graph reports as `servicePrincipalType`. */
   readonly servicePrincipalType: "Application" | "ManagedIdentity";
   readonly clientSecret?: string;
+  /** Epoch ms after which `clientSecret` no longer signs in. */
+  readonly clientSecretExpiresAt?: number;
 }
 
 export interface ResourceGroup {
@@ -156,6 +158,9 @@ export class EmulatorState {
         principalType: "ServicePrincipal",
         servicePrincipalType: "Application",
         clientSecret: principal.clientSecret,
+        ...(principal.clientSecretExpiresOn
+          ? { clientSecretExpiresAt: Date.parse(principal.clientSecretExpiresOn) }
+          : {}),
       });
     }
     for (const cluster of seed.clusters ?? []) this.#addCluster(cluster);

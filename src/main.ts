@@ -1,6 +1,8 @@
 import * as core from "@actions/core";
+import { SignInTimeout } from "./auth/deadline.ts";
 import { signIn } from "./auth/session.ts";
 import { createAzurePorts } from "./azure/clients.ts";
+import { fetchCloudMetadata } from "./azure/cloud-metadata.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
@@ -19,6 +21,11 @@ export async function run(): Promise<void> {
     const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
+    const budget = {
+      deadline: started + settings.timeoutSeconds * 1000,
+      signal: deadline,
+      clock: systemClock,
+    };
     const session = await core.group("Signing in", () =>
       signIn(settings.signIn, {
         getIdToken: (audience) => core.getIDToken(audience),
@@ -27,14 +34,11 @@ export async function run(): Promise<void> {
         },
         log: core,
         signal: deadline,
+        fetchJson: (url, signal) => fetchCloudMetadata(url, signal, budget, USER_AGENT),
+        timeoutSeconds: settings.timeoutSeconds,
       }),
     );
 
-    const budget = {
-      deadline: started + settings.timeoutSeconds * 1000,
-      signal: deadline,
-      clock: systemClock,
-    };
     const ports = createAzurePorts(
       {
         credential: session.credential,
@@ -51,6 +55,9 @@ export async function run(): Promise<void> {
     const message = describeFailure(error);
     core.setFailed(message);
     await reportFailure(message).catch(() => undefined);
+    // What sign-in was waiting for (MSAL, the Azure CLI, GitHub's token client) cannot be
+    // cancelled and would keep the process, and so the step, alive past its deadline.
+    if (error instanceof SignInTimeout) setTimeout(() => process.exit(), 100).unref();
   }
 }
 

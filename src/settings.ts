@@ -7,7 +7,8 @@ import {
   parseSignInSettings,
   SignInProblems,
   type SignInSettings,
-} from "./auth/sign-in-settings.ts";
+} from "./auth/sign-in.ts";
+import { secretForms } from "./auth/secrets.ts";
 import type { RegistryRef } from "./domain/ports.ts";
 import type { RoleChoice } from "./domain/roles.ts";
 import { isGuid, parseResourceId } from "./domain/resource-id.ts";
@@ -202,10 +203,10 @@ export function readSettings(
   runner: RunnerFacts = probeRunner(),
 ): Settings {
   const clientSecret = read(Inputs.ClientSecret);
-  if (clientSecret !== "") core.setSecret(clientSecret);
+  for (const form of secretForms(clientSecret)) core.setSecret(form);
   const creds = read(Inputs.Creds);
   const secretInCreds = creds === "" ? undefined : credsSecret(creds);
-  if (secretInCreds !== undefined) core.setSecret(secretInCreds);
+  for (const form of secretForms(secretInCreds ?? "")) core.setSecret(form);
   const input = (name: InputName): string => {
     const value = read(name);
     return value === "" && name in Defaults ? Defaults[name as keyof typeof Defaults] : value;

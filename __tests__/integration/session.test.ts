@@ -6,6 +6,8 @@ import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator/index.ts";
 import { signIn } from "../../src/auth/session.ts";
+import { fetchCloudMetadata } from "../../src/azure/cloud-metadata.ts";
+import { systemClock } from "../../src/azure/retry.ts";
 import { ActionError } from "../../src/errors.ts";
 import { ids, secrets, testSeed } from "../fixtures.ts";
 
@@ -26,6 +28,7 @@ afterAll(() => setDefaultCACertificates(systemCAs));
 describe("the session's credential", () => {
   it("explains a token failure after sign-in with the sign-in remedies", async () => {
     const masked: string[] = [];
+    const signal = new AbortController().signal;
     const session = await signIn(
       {
         method: {
@@ -41,7 +44,14 @@ describe("the session's credential", () => {
       },
       {
         log: { info: () => undefined },
-        signal: new AbortController().signal,
+        signal,
+        fetchJson: (url, abort) =>
+          fetchCloudMetadata(
+            url,
+            abort,
+            { deadline: Date.now() + 60_000, signal, clock: systemClock },
+            "test",
+          ),
         mask: (secret) => void masked.push(secret),
         getIdToken: () => Promise.reject(new Error("no OIDC here")),
       },

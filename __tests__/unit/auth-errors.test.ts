@@ -6,7 +6,7 @@ import { describe, expect, it } from "@jest/globals";
 import { NamedClouds } from "../../src/auth/cloud.ts";
 import { freshIdTokens } from "../../src/auth/credential.ts";
 import { toSignInError } from "../../src/auth/errors.ts";
-import type { SignInMethod } from "../../src/auth/sign-in-settings.ts";
+import type { SignInMethod } from "../../src/auth/strategy.ts";
 import { describeFailure } from "../../src/errors.ts";
 
 const CLIENT = "3f6b2c1d-7e4a-4b59-8d2c-1a9e8f7b6c04";

@@ -15,7 +15,7 @@ import {
   parseSignInSettings,
   SignInProblems,
   type SignInSettings,
-} from "../../src/auth/sign-in-settings.ts";
+} from "../../src/auth/sign-in.ts";
 import { ActionError, describeFailure } from "../../src/errors.ts";
 
 const CLIENT = "3f6b2c1d-7e4a-4b59-8d2c-1a9e8f7b6c04";

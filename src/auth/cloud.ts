@@ -1,4 +1,10 @@
 import { ActionError, quote } from "../errors.ts";
+import {
+  checkedCloudName,
+  isMicrosoftSignInHost,
+  namedAudienceOf,
+  onSameDomain,
+} from "./endpoint-rules.ts";
 import { parseEndpoint, refuseInput, SignInInputs } from "./inputs.ts";
 
 /** The endpoints of the Azure cloud the run talks to. */
@@ -123,7 +129,11 @@ export function parseCloudChoice(
     return withAuthority(NamedClouds[environment]);
   }
   const named = Object.values(NamedClouds).find((c) => c.resourceManagerEndpoint === endpoint);
-  if (named && (environment === named.name || environment === "AzureCloud")) {
+  // A named cloud's own ARM host is that cloud, whatever else is said: its metadata is never read.
+  if (
+    named &&
+    (environment === named.name || environment === "AzureCloud" || environment === "AzureStack")
+  ) {
     return withAuthority(named);
   }
   if (environment !== "AzureCloud" && environment !== "AzureStack") {
@@ -164,6 +174,12 @@ interface CloudMetadata {
  * A custom cloud from its ARM metadata (`GET {endpoint}/metadata/endpoints`): the sign-in host
  * (unless `authority-host` says otherwise), the audience of ARM tokens (the first of
  * `authentication.audiences`, which is not the endpoint on Azure Stack Hub) and Graph.
+ *
+ * The metadata is unauthenticated and comes from the host the user named, so nothing in it is
+ * taken on trust: an audience of a named cloud (a token for Azure's own ARM or Graph, sent to
+ * this host) is refused; its sign-in host is used only on the endpoint's own domain (or
+ * Microsoft's own Entra ID, where Azure Stack Hub with Entra ID signs in), else `authority-host`
+ * must say where secrets go; its display name only when it is plain and no named cloud's.
  */
 export function cloudFromMetadata(
   choice: Extract<CloudChoice, { kind: "custom" }>,
@@ -186,6 +202,20 @@ export function cloudFromMetadata(
   if (typeof audience !== "string" || audience === "") {
     throw unusable("no authentication.audiences");
   }
+  const claimed = namedAudienceOf(audience, endpoint);
+  if (claimed !== undefined) {
+    throw new ActionError(
+      `Refusing to sign in: the cloud metadata at ${metadataUrl(endpoint)} says ARM tokens for ` +
+        `${endpoint} have the audience ${quote(audience)}, which is ${claimed}. A token for ` +
+        `that audience is a real token of Azure's own cloud, and it would be sent to ${endpoint}.`,
+      {
+        remedy:
+          `For Azure's own clouds, leave '${SignInInputs.ResourceManagerEndpoint}' unset and set ` +
+          `'${SignInInputs.Environment}'. Otherwise check that '${SignInInputs.ResourceManagerEndpoint}' ` +
+          `is really your Azure Stack Hub or private cloud: its metadata must name its own audience.`,
+      },
+    );
+  }
   if (metadata.authentication?.identityProvider === "ADFS") {
     throw new ActionError(
       `The cloud at ${endpoint} signs in with AD FS, which this action does not support.`,
@@ -196,27 +226,50 @@ export function cloudFromMetadata(
       },
     );
   }
-  let authorityHost = choice.authorityHost;
-  if (authorityHost === undefined) {
-    const login = metadata.authentication?.loginEndpoint;
-    if (typeof login !== "string") throw unusable("no authentication.loginEndpoint");
-    try {
-      authorityHost = new URL(login).origin;
-    } catch {
-      throw unusable(`a loginEndpoint that is not a URL (${quote(login)})`);
-    }
-  }
+  const authorityHost = choice.authorityHost ?? signInHostOf(endpoint, metadata, unusable);
   const graph = metadata.microsoftGraphResourceId;
   return {
-    name: typeof metadata.name === "string" && metadata.name !== "" ? metadata.name : "AzureStack",
+    name: checkedCloudName(metadata.name, Object.keys(NamedClouds), "AzureStack"),
     resourceManagerEndpoint: endpoint,
     authorityHost,
     resourceManagerAudience: audience.replace(/\/+$/, ""),
     graphEndpoint:
-      typeof graph === "string" && /^https:\/\//.test(graph)
-        ? graph.replace(/\/+$/, "")
+      typeof graph === "string" && /^https:\/\/[^/?#\s]+\/?$/i.test(graph)
+        ? new URL(graph).origin
         : NamedClouds.AzureCloud.graphEndpoint,
   };
+}
+
+/** The metadata's sign-in host, when a secret may go there; else a refusal naming the fix. */
+function signInHostOf(
+  endpoint: string,
+  metadata: CloudMetadata,
+  unusable: (what: string) => ActionError,
+): string {
+  const login = metadata.authentication?.loginEndpoint;
+  if (typeof login !== "string") throw unusable("no authentication.loginEndpoint");
+  let origin: string;
+  try {
+    origin = new URL(login).origin;
+  } catch {
+    throw unusable(`a loginEndpoint that is not a URL (${quote(login)})`);
+  }
+  if (
+    origin.startsWith("https://") &&
+    (onSameDomain(endpoint, origin) || isMicrosoftSignInHost(origin))
+  ) {
+    return origin;
+  }
+  throw new ActionError(
+    `Refusing to sign in: the cloud metadata at ${metadataUrl(endpoint)} names ${quote(origin)} ` +
+      `as its sign-in host, which is neither on the domain of ${endpoint} nor Microsoft's Entra ` +
+      `ID; the client secret or GitHub's token would be sent there.`,
+    {
+      remedy:
+        `Set '${SignInInputs.AuthorityHost}' to the sign-in host you trust for this cloud (e.g. ` +
+        `https://login.microsoftonline.com), or check '${SignInInputs.ResourceManagerEndpoint}'.`,
+    },
+  );
 }
 
 /** The OAuth scope for ARM tokens: `{audience}/.default`. */

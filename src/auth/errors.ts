@@ -1,7 +1,10 @@
 import { ActionError } from "../errors.ts";
 import type { Cloud } from "./cloud.ts";
+import { Inputs } from "../names.ts";
 import { SignInInputs } from "./inputs.ts";
-import { noOidcPermission, type SignInMethod } from "./sign-in-settings.ts";
+import { withoutEchoedRequest } from "./secrets.ts";
+import { strategyOf } from "./strategies/factory.ts";
+import type { SignInMethod } from "./strategy.ts";
 
 const { ClientId, TenantId, ClientSecret, Audience, Environment, AuthorityHost } = SignInInputs;
 
@@ -14,10 +17,14 @@ const ENTRA_REMEDIES: Readonly<Record<string, (method: SignInMethod, cloud: Clou
   AADSTS7000215: () =>
     `The client secret is wrong: check that '${ClientSecret}' (or creds.clientSecret) holds the ` +
     `secret's value, not its id.`,
-  AADSTS7000222: () =>
-    "The client secret has expired: create a new one and update the repository secret.",
+  AADSTS7000222: (method) =>
+    `The client secret has expired: create a new one (az ad app credential reset --id ` +
+    `${"clientId" in method && method.clientId ? method.clientId : "<client-id>"} --append, or ` +
+    `in the portal: App registrations > Certificates & secrets) and update the repository secret.`,
   AADSTS700016: (_, cloud) =>
-    `Check '${ClientId}' and '${TenantId}': no such application in that tenant of ${cloud.name}.`,
+    `Check '${ClientId}' and '${TenantId}': no such application in that tenant of ${cloud.name}. ` +
+    `'${ClientId}' is the Application (client) ID, not the object id: az ad sp show --id ` +
+    `<object id> --query appId, or the app registration's Overview page.`,
   AADSTS90002: (_, cloud) =>
     `Check '${TenantId}': no such tenant in ${cloud.name}. Set it to the directory (tenant) id of ` +
     `the app registration (az account show --query tenantId), and '${Environment}' to its cloud.`,
@@ -43,7 +50,7 @@ const ENTRA_REMEDIES: Readonly<Record<string, (method: SignInMethod, cloud: Clou
 };
 
 function audienceOf(method: SignInMethod): string {
-  return method.kind === "oidc" ? method.audience : "";
+  return "audience" in method ? method.audience : "";
 }
 
 function firstLine(error: unknown): string {
@@ -52,64 +59,22 @@ function firstLine(error: unknown): string {
   return (message.split(/\r?\n/).find((line) => line.trim() !== "") ?? message).trim();
 }
 
-/** What a way to sign in needs, for a failure no code explains. */
-function generalRemedy(method: SignInMethod): string {
-  switch (method.kind) {
-    case "service-principal":
-      return (
-        `Check '${ClientId}', '${TenantId}', '${ClientSecret}' and '${Environment}', and that the ` +
-        `runner can reach the sign-in host (behind a proxy: HTTPS_PROXY, NO_PROXY).`
-      );
-    case "oidc":
-      return (
-        `Check '${ClientId}', '${TenantId}', '${Audience}' and the app's federated credentials, ` +
-        `and that the runner can reach the sign-in host (behind a proxy: HTTPS_PROXY, NO_PROXY).`
-      );
-    case "azure-cli":
-      return "Check the Azure CLI session (az account show) left by azure/login.";
-    case "managed-identity":
-      return (
-        `Check that this runner's machine has a managed identity (and '${ClientId}' for a ` +
-        `user-assigned one), and that it can reach the identity endpoint.`
-      );
-  }
-}
-
 /** Turns a failed first token into an ActionError naming what to set. */
 export function toSignInError(error: unknown, method: SignInMethod, cloud: Cloud): ActionError {
   if (error instanceof ActionError) return error;
-  const line = firstLine(error);
+  const line = withoutEchoedRequest(
+    firstLine(error),
+    "clientSecret" in method ? [method.clientSecret] : [],
+  );
   if (error instanceof Error && error.name === "AbortError") {
     return new ActionError(`Timed out while signing in to ${cloud.authorityHost}.`, {
-      remedy: "Raise 'timeout-seconds', or check whether the runner can reach the sign-in host.",
+      remedy: `Raise '${Inputs.TimeoutSeconds}', or check whether the runner can reach the sign-in host.`,
       cause: error,
     });
   }
-  if (method.kind === "oidc" && /ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(line)) {
-    return noOidcPermission(`Signing in with OIDC`);
-  }
-  if (method.kind === "oidc" && /Failed to get ID Token/i.test(line)) {
-    return new ActionError(`GitHub did not give the job an OIDC token: ${line}`, {
-      remedy:
-        "Check that the job has 'permissions: id-token: write', and re-run it (the token request " +
-        "credentials GitHub gives a job expire with it).",
-      cause: error,
-    });
-  }
-  if (method.kind === "azure-cli") return cliError(error, line);
-  if (method.kind === "managed-identity") {
-    const found = /Identity not found/i.test(line);
-    return new ActionError(`Signing in with the machine's managed identity failed: ${line}`, {
-      remedy: found
-        ? method.clientId
-          ? `No user-assigned identity with client id ${method.clientId} is attached to this ` +
-            `runner's machine: check '${ClientId}'.`
-          : `This runner's machine has no system-assigned identity: enable it, or set ` +
-            `'${ClientId}' to a user-assigned identity attached to the machine.`
-        : generalRemedy(method),
-      cause: error,
-    });
-  }
+  const strategy = strategyOf(method);
+  const explained = strategy.explain?.(error, line, method);
+  if (explained) return explained;
   if (/endpoints_resolution_error/.test(line) && "tenantId" in method && method.tenantId) {
     // MSAL reads the tenant's OpenID configuration first; an unknown tenant ends there.
     return new ActionError(
@@ -127,33 +92,7 @@ export function toSignInError(error: unknown, method: SignInMethod, cloud: Cloud
   const code = /AADSTS\d+/.exec(line)?.[0];
   const remedy = code && Object.hasOwn(ENTRA_REMEDIES, code) ? ENTRA_REMEDIES[code] : undefined;
   return new ActionError(`Sign-in to Entra ID (${cloud.authorityHost}) failed: ${line}`, {
-    remedy: remedy?.(method, cloud) ?? generalRemedy(method),
-    cause: error,
-  });
-}
-
-function cliError(error: unknown, line: string): ActionError {
-  if (/could not be found|not installed|ENOENT/i.test(line)) {
-    return new ActionError(
-      "'auth-type: azure-cli' needs the Azure CLI, which is not on this runner.",
-      {
-        remedy:
-          "Install the Azure CLI (GitHub's hosted runners have it), sign in with azure/login, or " +
-          `choose another '${SignInInputs.AuthType}'.`,
-        cause: error,
-      },
-    );
-  }
-  if (/az login/i.test(line)) {
-    return new ActionError(`The Azure CLI is not signed in: ${line}`, {
-      remedy:
-        "Sign in earlier in the job with azure/login (uses: azure/login@v2), or choose another " +
-        `'${SignInInputs.AuthType}'.`,
-      cause: error,
-    });
-  }
-  return new ActionError(`Getting a token from the Azure CLI failed: ${line}`, {
-    remedy: generalRemedy({ kind: "azure-cli", tenantId: undefined }),
+    remedy: remedy?.(method, cloud) ?? strategy.generalRemedy(method),
     cause: error,
   });
 }

@@ -63,3 +63,14 @@ export function cliProfileHasAccount(configDirectory: string): boolean {
     return false;
   }
 }
+
+/** The origin of GitHub's ID token endpoint, for messages; undefined outside a runner. */
+export function idTokenRequestOrigin(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  try {
+    return new URL(env["ACTIONS_ID_TOKEN_REQUEST_URL"] ?? "").origin;
+  } catch {
+    return undefined;
+  }
+}

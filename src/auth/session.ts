@@ -1,16 +1,14 @@
-import {
-  createDefaultHttpClient,
-  createPipelineFromOptions,
-  createPipelineRequest,
-} from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import { ActionError } from "../errors.ts";
-import { currentCliSubscription } from "./azure-cli.ts";
 import { armScope, cloudFromMetadata, metadataUrl, type Cloud, type CloudChoice } from "./cloud.ts";
 import { createCredential, type RunnerHooks } from "./credential.ts";
+import { raceDeadline, signInRequestPolicy, type SignInProgress } from "./deadline.ts";
 import { toSignInError } from "./errors.ts";
 import { SignInInputs } from "./inputs.ts";
-import type { SignInMethod, SignInSettings } from "./sign-in-settings.ts";
+import { idTokenRequestOrigin } from "./runner.ts";
+import type { SignInSettings } from "./sign-in.ts";
+import { currentCliSubscription, strategyOf } from "./strategies/factory.ts";
+import type { SignInMethod } from "./strategy.ts";
 
 /** Signed in: what the Azure clients need. */
 export interface SignInSession {
@@ -25,13 +23,16 @@ export interface SignInRuntime extends RunnerHooks {
   readonly log: { info(message: string): void };
   /** The run's deadline. */
   readonly signal: AbortSignal;
-  /** Reads a custom cloud's metadata; over the SDK's HTTP pipeline (proxy settings included) by default. */
-  readonly fetchJson?: (url: string, signal: AbortSignal) => Promise<unknown>;
+  /** `timeout-seconds`, for the message when sign-in runs out of it. */
+  readonly timeoutSeconds?: number;
+  /**
+   * Reads a custom cloud's metadata (src/azure/cloud-metadata.ts: the SDK's pipeline, the run's
+   * retry budget, the token host policy).
+   */
+  readonly fetchJson: (url: string, signal: AbortSignal) => Promise<unknown>;
   /** `az account show`, by default. */
   readonly cliSubscription?: (signal: AbortSignal) => Promise<string>;
 }
-
-const USER_AGENT = "aks-attach-acr";
 
 /**
  * Signs in: finds the cloud's endpoints (a request only for a custom cloud), builds the
@@ -43,20 +44,50 @@ export async function signIn(
   runtime: SignInRuntime,
 ): Promise<SignInSession> {
   const { method, reason } = settings;
-  runtime.log.info(`Signing in with ${describeMethod(method)} (${reason}).`);
-  const cloud = await resolveCloud(settings.cloud, runtime);
+  const strategy = strategyOf(method);
+  runtime.log.info(`Signing in with ${strategy.describe(method)} (${reason}).`);
+  const progress: SignInProgress = {
+    where:
+      settings.cloud.kind === "named"
+        ? `at ${settings.cloud.cloud.authorityHost}`
+        : `at ${settings.cloud.resourceManagerEndpoint}`,
+    pending: "sign-in",
+  };
+  const race = <T>(work: Promise<T>) =>
+    raceDeadline(work, runtime.signal, progress, runtime.timeoutSeconds);
+
+  if (settings.cloud.kind === "custom") {
+    progress.pending = `the cloud's metadata (GET /metadata/endpoints)`;
+  }
+  const cloud = await race(resolveCloud(settings.cloud, runtime));
   runtime.log.info(
     `Cloud ${cloud.name}: ARM ${cloud.resourceManagerEndpoint}, sign-in ` +
-      `${method.kind === "azure-cli" ? "through the Azure CLI" : cloud.authorityHost}.`,
+      `${strategy.tokenSource(cloud).where}.`,
   );
+  runtime.log.info(describeDestinations(method, cloud));
   const scope = armScope(cloud);
-  const signedIn = createCredential(method, cloud, runtime);
-  // A token fetched later in the run (another scope, a refresh) fails as clearly as the first.
+  const signedIn = createCredential(method, cloud, {
+    mask: (secret) => {
+      runtime.mask(secret);
+    },
+    requestPolicy: signInRequestPolicy(runtime.signal, progress),
+    getIdToken: (audience) => {
+      const before = { ...progress };
+      progress.where = `at ${idTokenRequestOrigin() ?? "GitHub's ID token endpoint"}`;
+      progress.pending = "GitHub's ID token (ACTIONS_ID_TOKEN_REQUEST_URL)";
+      progress.lastAnswer = undefined;
+      return race(runtime.getIdToken(audience)).finally(() => Object.assign(progress, before));
+    },
+  });
+  // A token fetched later in the run (another scope, a refresh) fails as clearly as the first,
+  // and within the deadline too.
   const credential: TokenCredential = {
-    getToken: (scopes, options) =>
-      signedIn.getToken(scopes, options).catch((error: unknown) => {
+    getToken: (scopes, options) => {
+      Object.assign(progress, strategy.tokenSource(cloud), { lastAnswer: undefined });
+      return race(signedIn.getToken(scopes, options)).catch((error: unknown) => {
         throw toSignInError(error, method, cloud);
-      }),
+      });
+    },
   };
 
   const subscription =
@@ -69,9 +100,23 @@ export async function signIn(
   if (!first) throw toSignInError(new Error("The credential returned no token."), method, cloud);
   const token = first.token;
   runtime.log.info(`Signed in${describeCaller(token)}.`);
-  const subscriptionId = await subscription;
+  progress.where = "through the Azure CLI";
+  progress.pending = "az account show (the CLI's current subscription)";
+  const subscriptionId = await race(subscription);
   runtime.log.info(`Subscription ${subscriptionId} (from ${settings.subscriptionSource}).`);
   return { credential, cloud, scope, subscriptionId };
+}
+
+/**
+ * Said before the first token request: which audience ARM tokens are asked for, and the only
+ * hosts that tokens, and the secret or GitHub's token, will be sent to.
+ */
+function describeDestinations(method: SignInMethod, cloud: Cloud): string {
+  return (
+    `Tokens: ARM tokens for audience ${cloud.resourceManagerAudience} go only to ` +
+    `${cloud.resourceManagerEndpoint}, Graph tokens only to ${cloud.graphEndpoint}; ` +
+    `${strategyOf(method).destinations(cloud)}.`
+  );
 }
 
 async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promise<Cloud> {
@@ -79,8 +124,10 @@ async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promis
   const url = metadataUrl(choice.resourceManagerEndpoint);
   let body: unknown;
   try {
-    body = await (runtime.fetchJson ?? fetchJson)(url, runtime.signal);
+    body = await runtime.fetchJson(url, runtime.signal);
   } catch (error) {
+    // Out of time, or Azure asked to wait longer than is left: the retry policy's own words.
+    if (error instanceof ActionError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new ActionError(`Could not read the cloud's endpoints from ${url}: ${reason}`, {
       remedy:
@@ -91,36 +138,6 @@ async function resolveCloud(choice: CloudChoice, runtime: SignInRuntime): Promis
     });
   }
   return cloudFromMetadata(choice, body);
-}
-
-/** GET with the SDK's own pipeline: retries, and HTTPS_PROXY / NO_PROXY as the clients honour them. */
-async function fetchJson(url: string, signal: AbortSignal): Promise<unknown> {
-  const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } });
-  const response = await pipeline.sendRequest(
-    createDefaultHttpClient(),
-    createPipelineRequest({ url, method: "GET", abortSignal: signal }),
-  );
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-  try {
-    return JSON.parse((response.bodyAsText ?? "").replace(/^\uFEFF/, ""));
-  } catch {
-    throw new Error("the answer is not JSON");
-  }
-}
-
-export function describeMethod(method: SignInMethod): string {
-  switch (method.kind) {
-    case "service-principal":
-      return `a service principal secret (client id ${method.clientId})`;
-    case "oidc":
-      return `OIDC (client id ${method.clientId}, audience ${method.audience})`;
-    case "azure-cli":
-      return "the Azure CLI's session";
-    case "managed-identity":
-      return method.clientId
-        ? `the user-assigned managed identity ${method.clientId}`
-        : "the machine's system-assigned managed identity";
-  }
 }
 
 /** Who the token is for, from its claims (the token itself is never shown). */

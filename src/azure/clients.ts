@@ -9,6 +9,7 @@ import { createRoleDefinitionPort } from "./role-definitions.ts";
 import { createDirectoryPort } from "./directory.ts";
 import type { AzurePorts } from "../domain/ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
+import { guardTokenHosts } from "./token-host-policy.ts";
 
 export interface ArmConnection {
   readonly credential: TokenCredential;
@@ -30,6 +31,8 @@ export interface ArmConnection {
  */
 export function createAzurePorts(connection: ArmConnection, subscriptionId: string): AzurePorts {
   const { credential, endpoint, scope, userAgent, budget } = connection;
+  // Tokens go to ARM and Graph only, whatever a nextLink or a redirect says.
+  const tokenHosts = [endpoint, connection.graphEndpoint];
   const userAgentOptions = { userAgentPrefix: userAgent };
   // The SDKs' own retries know nothing of the deadline: ours replace them.
   const retries = {
@@ -47,6 +50,7 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
     let client = registryClients.get(subscription);
     if (!client) {
       client = new ContainerRegistryManagementClient(credential, subscription, modularOptions);
+      guardTokenHosts(client.pipeline, tokenHosts);
       registryClients.set(subscription, client);
     }
     return client.registries;
@@ -57,7 +61,9 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
     userAgentOptions,
     ...retries,
   });
+  guardTokenHosts(authorization.pipeline, tokenHosts);
   const containerService = new ContainerServiceClient(credential, subscriptionId, modularOptions);
+  guardTokenHosts(containerService.pipeline, tokenHosts);
   return {
     clusters: createClusterPort(containerService.managedClusters, subscriptionId),
     registries: createRegistryPort(registriesFor, subscriptionId),

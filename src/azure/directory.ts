@@ -10,6 +10,7 @@ import type { TokenCredential } from "@azure/identity";
 import { ActionError } from "../errors.ts";
 import type { DirectoryPort } from "../domain/ports.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
+import { guardTokenHosts } from "./token-host-policy.ts";
 
 export interface GraphConnection {
   readonly credential: TokenCredential;
@@ -43,6 +44,7 @@ export function createDirectoryPort(
       scopes: `${connection.endpoint}/.default`,
     }),
   );
+  guardTokenHosts(pipeline, [connection.endpoint]);
   const client = httpClient ?? createDefaultHttpClient();
 
   return {
