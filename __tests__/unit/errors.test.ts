@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "@jest/globals";
 import {
   grantScope,
   pullRoleDelegationCondition,
   REMEDIES,
+  shellQuoted,
   toActionError,
   type FailureContext,
 } from "../../src/azure/errors.ts";
@@ -328,7 +330,37 @@ describe("every remedy's az command grants on the right scope", () => {
     expect(commands).toHaveLength(2);
     expect(commands[0]).toContain('--role "User Access Administrator"');
     expect(commands[1]).toContain('--role "Role Based Access Control Administrator"');
-    expect(commands[1]).toContain(`--condition "${pullRoleDelegationCondition()}"`);
+    expect(commands[1]).toContain(`--condition ${shellQuoted(pullRoleDelegationCondition())}`);
+  });
+
+  it("prints commands an interactive bash runs as printed, condition intact", () => {
+    const error = toActionError(
+      restError({
+        code: "AuthorizationFailed",
+        statusCode: 403,
+        message: `The client 'x' with object id '${callerObjectId}' was refused.`,
+      }),
+      createAssignment,
+    );
+    const commands = (error.remedy ?? "").split("\n").filter((l) => l.includes("az role"));
+    // A stand-in `az` prints each argument it got on a line of its own; an interactive shell
+    // (history expansion on) is what a user pastes into.
+    const script = ['az() { for a in "$@"; do printf \'<%s>\\n\' "$a"; done; }', ...commands].join(
+      "\n",
+    );
+    const run = spawnSync("bash", ["--norc", "--noprofile", "-i"], {
+      input: `${script}\nexit\n`,
+      encoding: "utf8",
+      env: { PATH: process.env["PATH"] ?? "", HOME: "/nonexistent", PS1: "" },
+    });
+
+    expect(run.stderr).not.toMatch(/event not found/);
+    const args = run.stdout.split("\n").filter((line) => line.startsWith("<"));
+    const condition = args.indexOf("<--condition>");
+    expect(condition).toBeGreaterThan(0);
+    expect(args[condition + 1]).toBe(`<${pullRoleDelegationCondition()}>`);
+    expect(args.filter((a) => a === "<--scope>")).toHaveLength(2);
+    expect(args.filter((a) => a === `<${registryScope}>`)).toHaveLength(2);
   });
 });
 

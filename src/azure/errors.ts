@@ -78,6 +78,14 @@ export function pullRoleDelegationCondition(): string {
   );
 }
 
+/**
+ * A word for a POSIX shell, in single quotes: pasted into bash or zsh, even an interactive one,
+ * the condition's `!` starts no history expansion and its quotes stay as they are.
+ */
+export function shellQuoted(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Remedies by ARM error code. Codes not listed get the generic text below. */
 export const REMEDIES: Readonly<Record<string, Remedy>> = {
   AuthorizationFailed: ({ scope: addressed, permission }, error) => {
@@ -91,7 +99,7 @@ export const REMEDIES: Readonly<Record<string, Remedy>> = {
         `or, least privilege, Role Based Access Control Administrator limited to assigning the ` +
         `pull roles to service principals:\n` +
         `  az role assignment create ${assignee} --role "Role Based Access Control Administrator" ` +
-        `--scope ${scope} --condition-version 2.0 --condition "${pullRoleDelegationCondition()}"`
+        `--scope ${scope} --condition-version 2.0 --condition ${shellQuoted(pullRoleDelegationCondition())}`
       );
     }
     return (
