@@ -1,5 +1,6 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { azCloudConfig, azSignInCommands } from "./az-cloud.ts";
 import {
   CALLER_RIGHTS,
   DEMO_SEED_PATH,
@@ -27,6 +28,7 @@ const FLAGS = {
     help: "the signing-in caller's rights: seeded (default) | reader (Reader on the subscription) | none",
   },
   quiet: { type: "boolean", help: "do not log each request" },
+  az: { type: "boolean", help: "also print how to sign the Azure CLI in against it" },
   "github-step": {
     type: "string",
     value: "<ready-file>",
@@ -65,9 +67,9 @@ function helpText(): string {
 }
 
 /**
- * `npm run emulator [-- --seed <file>] [--port <n>] [--rights <r>] [--quiet] [--github-step <ready-file>]`:
- * starts the emulator in the foreground and prints how to point a run of the action at it.
- * Ctrl-C stops it.
+ * `npm run emulator [-- --seed <file>] [--port <n>] [--rights <r>] [--quiet] [--az] [--github-step <ready-file>]`:
+ * starts the emulator in the foreground and prints how to point a run of the action at it
+ * (with `--az`, the Azure CLI too). Ctrl-C stops it.
  */
 async function main(): Promise<void> {
   const options = Object.fromEntries(
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
 
   const emulator = await starting;
   console.log(usage(emulator.url, emulator.caCertPath, inputsIfAny(emulator)));
+  if (values.az) console.log(azUsage(emulator));
   if (values["github-step"]) await handOverToWorkflow(emulator, values["github-step"]);
 }
 
@@ -172,6 +175,40 @@ function usage(url: string, caCertPath: string, inputs?: Record<string, string>)
     'echo "--- outputs ($GITHUB_OUTPUT):"; cat "$GITHUB_OUTPUT"',
     'echo "--- job summary ($GITHUB_STEP_SUMMARY):"; cat "$GITHUB_STEP_SUMMARY"',
     ...footer,
+  ].join("\n");
+}
+
+/** `--az`: the cloud configuration az needs, and the commands that sign it in as the deployer. */
+function azUsage(emulator: Emulator): string {
+  const config = azCloudConfig(emulator.url);
+  const deployer = emulator.seed.servicePrincipals?.find((principal) => principal.clientSecret);
+  const lines = [
+    "",
+    "The Azure CLI against it (az cloud register --cloud-config):",
+    `  ARM (resourceManager, management):  ${config.endpoints.resourceManager}`,
+    `  AD authority (activeDirectory):     ${config.endpoints.activeDirectory}`,
+    `  token audience:                     ${config.endpoints.activeDirectoryResourceId}`,
+    `  Graph resource id:                  ${config.endpoints.microsoftGraphResourceId}`,
+    `  ACR login server suffix:            ${config.suffixes.acrLoginServerEndpoint}`,
+    "",
+  ];
+  if (!deployer?.clientSecret) {
+    return [...lines, "(The seed has no service principal with a secret to sign az in as.)"].join(
+      "\n",
+    );
+  }
+  const commands = azSignInCommands({
+    url: emulator.url,
+    caCertPath: emulator.caCertPath,
+    tenantId: emulator.seed.tenantId,
+    appId: deployer.appId,
+    clientSecret: deployer.clientSecret,
+  });
+  return [
+    ...lines,
+    "Sign az in (a profile of its own, so your own stays untouched):",
+    "",
+    ...commands,
   ].join("\n");
 }
 

@@ -5,6 +5,12 @@ import {
   type EmulatorRequest,
   type EmulatorResponse,
 } from "./exchange.ts";
+import {
+  getByIds,
+  isGetByIdsPath,
+  principalsNamed,
+  servicePrincipalNameFilter,
+} from "./graph-directory.ts";
 import type { DirectoryPrincipal, EmulatorState } from "./state.ts";
 import { bearerToken, type TokenAuthority } from "./tokens.ts";
 
@@ -41,6 +47,13 @@ export function handleGraph(request: EmulatorRequest, context: GraphContext): Em
     return graphError(request, 401, "InvalidAuthenticationToken", message);
   }
   const callerObjectId = check.claims.oid;
+  if (isGetByIdsPath(request)) {
+    const { state, baseUrl } = context;
+    const errorOf = (status: number, code: string, message: string) =>
+      graphError(request, status, code, message);
+    const bodyOf = (principal: DirectoryPrincipal) => servicePrincipalBody(principal, state);
+    return { ...getByIds(request, state, baseUrl, bodyOf, errorOf), callerObjectId };
+  }
   if (request.method !== "GET") {
     return {
       ...graphError(request, 405, "Request_BadRequest", "Unsupported method."),
@@ -74,6 +87,13 @@ function routeGraph(request: EmulatorRequest, { state, baseUrl }: GraphContext):
   }
   const filter = request.query.get("$filter") ?? "";
   const match = /^\s*appId\s+eq\s+'([^']+)'\s*$/i.exec(filter);
+  const spn = match ? undefined : servicePrincipalNameFilter(filter);
+  if (spn !== undefined) {
+    return jsonResponse(200, {
+      "@odata.context": `${baseUrl}/v1.0/$metadata#servicePrincipals`,
+      value: principalsNamed(state, spn).map((p) => servicePrincipalBody(p, state)),
+    });
+  }
   if (!match) {
     return graphError(request, 400, "Request_UnsupportedQuery", `Unsupported query: '${filter}'.`);
   }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ArmContext } from "./arm-context.ts";
+import { setClusterRetryAfter } from "./cluster-writes.ts";
 import { FaultQueue, type Fault } from "./faults.ts";
 import {
   applyFaultOptions,
@@ -95,6 +96,8 @@ export interface EmulatorOptions extends FaultOptions {
   readonly hostile?: HostileAnswers;
   /** Replaces the signing-in caller's role assignments: `reader` or `none` (caller-rights.ts). */
   readonly callerRights?: CallerRights;
+  /** `Retry-After` (whole seconds) on a cluster PUT's operation; 1 if omitted (cluster-writes.ts). */
+  readonly clusterRetryAfterSeconds?: number;
 }
 
 /** A role assignment as tests read it back. */
@@ -198,6 +201,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const certificates = createServerCertificates(["localhost", PROXY_ONLY_HOST]);
   const faults = new FaultQueue();
   applyFaultOptions(state, options);
+  if (options.clusterRetryAfterSeconds !== undefined) {
+    setClusterRetryAfter(state, options.clusterRetryAfterSeconds);
+  }
   const hostile = new HostileAnswerSet();
   if (options.hostile) hostile.add(options.hostile);
   faults.onClear(() => hostile.clear());

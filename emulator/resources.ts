@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { pagedList, type ArmCall } from "./arm-context.ts";
 import { armErrors } from "./arm-errors.ts";
+import { clusterProvisioningState, clusterWriteRoute } from "./cluster-writes.ts";
 import { jsonResponse, type EmulatorResponse } from "./exchange.ts";
+import { listGenericResources, type TypedBody } from "./generic-resources.ts";
 import { authorize, isAuthorized } from "./rbac.ts";
 import {
   checkRegistryName,
@@ -75,11 +77,18 @@ export function handleResources(call: ArmCall): EmulatorResponse {
   if (!subscription) throw armErrors.subscriptionNotFound(segments[1]);
   const rest = lower.slice(2);
   if (rest.length === 0) return onlyGet(call, () => getSubscription(call, subscription));
+  if (rest.length === 1 && rest[0] === "resources") {
+    return listGenericResources(call, subscription, undefined, allBodies(call, subscription));
+  }
   if (rest[0] === "resourcegroups") {
     if (rest.length === 1) return onlyGet(call, () => listResourceGroups(call, subscription));
     const groupName = segments[3];
     if (rest.length === 2) {
       return onlyGet(call, () => getResourceGroup(call, subscription, groupName));
+    }
+    if (rest.length === 3 && rest[2] === "resources") {
+      const bodies = allBodies(call, subscription, groupName);
+      return listGenericResources(call, subscription, groupName, bodies);
     }
     if (rest[2] === "providers" && rest.length >= 5) {
       return providerRoute(call, subscription, groupName, segments.slice(5));
@@ -101,6 +110,10 @@ function providerRoute(
   const [namespace, type, name, ...child] = providerSegments;
   const registryWrite = registryRoute(call, subscription, groupName, providerSegments);
   if (registryWrite) return registryWrite();
+  const clusterWrite = clusterWriteRoute(call, subscription, groupName, providerSegments, (c) =>
+    clusterBody(c, call.context.state),
+  );
+  if (clusterWrite) return clusterWrite();
   const resourceType = RESOURCE_TYPES.get(`${namespace}/${type}`.toLowerCase());
   if (!resourceType || child.length > 0) {
     if (!KNOWN_NAMESPACES.has(namespace.toLowerCase())) {
@@ -143,6 +156,13 @@ function registryRoute(
     return () => putRegistry(call, subscription, groupName, name);
   }
   return undefined;
+}
+
+/** Every resource of every type above, for the generic resources list. */
+function allBodies(call: ArmCall, subscription: Subscription, groupName?: string) {
+  return [...RESOURCE_TYPES.values()].flatMap((resourceType) =>
+    resourceType.bodies(call.context.state, subscription.subscriptionId, groupName),
+  ) as TypedBody[];
 }
 
 function onlyMethod(call: ArmCall, method: string, handle: () => EmulatorResponse) {
@@ -297,7 +317,8 @@ const DEFAULT_KUBERNETES_VERSION = "1.32.6";
 export function clusterBody(
   cluster: Cluster,
   state: EmulatorState,
-  provisioningState = state.clusterProvisioning.stateOf(cluster),
+  provisioningState = clusterProvisioningState(state, cluster) ??
+    state.clusterProvisioning.stateOf(cluster),
 ) {
   const managedIdentity = cluster.servicePrincipalClientId.toLowerCase() === "msi";
   const version = cluster.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;

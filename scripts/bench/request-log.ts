@@ -1,0 +1,94 @@
+/**
+ * What the bench reads out of the emulator's request log: requests by method and route, writes,
+ * and the sequential round trips on the critical path, from each request's arrival time and
+ * duration (requests that overlap in time were in flight together: one round trip).
+ */
+import type { RequestLogEntry } from "../../emulator/index.ts";
+
+/** Token, sign-in metadata and cloud metadata: counted apart from the ARM and Graph calls. */
+const SIGN_IN_SERVICES = new Set(["login", "metadata", "identity", "github"]);
+const WRITE_METHODS = new Set(["PUT", "POST", "PATCH", "DELETE"]);
+/** Collections a route is named after: the last one in the path wins. */
+const COLLECTIONS = [
+  "subscriptions",
+  "resourceGroups",
+  "resources",
+  "managedClusters",
+  "registries",
+  "roleAssignments",
+  "roleDefinitions",
+  "operations",
+  "operationStatuses",
+  "checkNameAvailability",
+  "listClusterUserCredential",
+  "servicePrincipals",
+  "getByIds",
+  "token",
+  "openid-configuration",
+  "endpoints",
+  "instance",
+];
+const BY_LOWER = new Map(COLLECTIONS.map((name) => [name.toLowerCase(), name]));
+
+export interface RequestSummary {
+  /** `GET managedClusters` (one item) or `GET roleAssignments (list)` to its count. */
+  readonly routes: Record<string, number>;
+  readonly armRequests: number;
+  readonly signInRequests: number;
+  readonly writes: number;
+  readonly roundTrips: number;
+  readonly signInRoundTrips: number;
+}
+
+/** `GET roleAssignments`, `GET roleAssignments (list)`, `POST token`... */
+export function routeOf(entry: RequestLogEntry): string {
+  const segments = entry.path.split("/").filter(Boolean);
+  let last = -1;
+  segments.forEach((segment, index) => {
+    const bare = segment.replace(/\(.*$/, "").toLowerCase();
+    if (BY_LOWER.has(bare)) last = index;
+  });
+  if (last < 0) return `${entry.method} ${entry.service}`;
+  const name = BY_LOWER.get(segments[last]!.replace(/\(.*$/, "").toLowerCase())!;
+  const isList = last === segments.length - 1 && !/\(/.test(segments[last]!);
+  const listLike =
+    isList &&
+    entry.method === "GET" &&
+    !["token", "endpoints", "openid-configuration"].includes(name);
+  return `${entry.method} ${name}${listLike ? " (list)" : ""}`;
+}
+
+/** Groups of requests in flight together, in order: a request joins the group it overlaps. */
+export function roundTrips(entries: readonly RequestLogEntry[]): number {
+  const sorted = [...entries].sort((a, b) => a.time - b.time);
+  let trips = 0;
+  let groupEnd = -Infinity;
+  for (const entry of sorted) {
+    const end = entry.time + (entry.durationMs ?? 0);
+    if (entry.time >= groupEnd) {
+      trips += 1;
+      groupEnd = end;
+    } else {
+      groupEnd = Math.max(groupEnd, end);
+    }
+  }
+  return trips;
+}
+
+export function summarize(entries: readonly RequestLogEntry[]): RequestSummary {
+  const routes: Record<string, number> = {};
+  for (const entry of entries) {
+    const route = routeOf(entry);
+    routes[route] = (routes[route] ?? 0) + 1;
+  }
+  const signIn = entries.filter((entry) => SIGN_IN_SERVICES.has(entry.service));
+  const calls = entries.filter((entry) => !SIGN_IN_SERVICES.has(entry.service));
+  return {
+    routes,
+    armRequests: calls.length,
+    signInRequests: signIn.length,
+    writes: calls.filter((entry) => WRITE_METHODS.has(entry.method)).length,
+    roundTrips: roundTrips(calls),
+    signInRoundTrips: roundTrips(signIn),
+  };
+}
