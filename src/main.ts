@@ -6,7 +6,14 @@ import { fetchCloudMetadata } from "./azure/cloud-metadata.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
-import { reportAttach, reportCheck, reportDetach, reportFailure } from "./report.ts";
+import {
+  ReportedFailure,
+  reportAttach,
+  reportCheck,
+  reportDetach,
+  reportFailure,
+  type ReportContext,
+} from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
 import { attach } from "./workflows/attach.ts";
 import { check } from "./workflows/check.ts";
@@ -17,8 +24,17 @@ const USER_AGENT = "aks-attach-acr/0.1";
 
 /** The whole run: settings, sign-in, clients, workflow, report. Fails the step on any error. */
 export async function run(): Promise<void> {
+  let context: ReportContext | undefined;
   try {
     const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
+    context = {
+      mode: settings.mode,
+      dryRun: settings.dryRun,
+      clusterName: settings.clusterName,
+      resourceGroup: settings.resourceGroup,
+      registry: settings.registry,
+      role: settings.role,
+    };
     const started = Date.now();
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
     const budget = {
@@ -50,11 +66,14 @@ export async function run(): Promise<void> {
       },
       session.subscriptionId,
     );
-    await runMode(settings, ports, { signal: deadline, log: core });
+    context = { ...context, subscriptionId: session.subscriptionId };
+    await runMode(settings, ports, context, { signal: deadline, log: core });
   } catch (error) {
     const message = describeFailure(error);
     core.setFailed(message);
-    await reportFailure(message).catch(() => undefined);
+    if (!(error instanceof ReportedFailure)) {
+      await reportFailure(message, context).catch(() => undefined);
+    }
     // What sign-in was waiting for (MSAL, the Azure CLI, GitHub's token client) cannot be
     // cancelled and would keep the process, and so the step, alive past its deadline.
     if (error instanceof SignInTimeout) setTimeout(() => process.exit(), 100).unref();
@@ -62,7 +81,12 @@ export async function run(): Promise<void> {
 }
 
 /** One workflow and one report per mode. */
-async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowOptions) {
+async function runMode(
+  settings: Settings,
+  ports: AzurePorts,
+  context: ReportContext,
+  options: WorkflowOptions,
+) {
   const target = {
     resourceGroup: settings.resourceGroup,
     clusterName: settings.clusterName,
@@ -74,16 +98,19 @@ async function runMode(settings: Settings, ports: AzurePorts, options: WorkflowO
     case "attach":
       return reportAttach(
         await core.group(`Attaching the registry${dryRun}`, () => attach(change, ports, options)),
+        context,
       );
     case "detach":
       return reportDetach(
         await core.group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
+        context,
       );
     case "check":
       return reportCheck(
         await core.group("Checking pull access", () =>
           check({ ...target, failOnMissing: settings.failOnMissing }, ports, options),
         ),
+        context,
       );
   }
 }

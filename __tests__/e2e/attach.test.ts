@@ -79,7 +79,7 @@ describe("attach, end to end", () => {
     expect(armWrites()).toEqual([]);
     expect(result.outputs["changed"]).toBe("false");
     expect(result.outputs["role-assignment-id"]).toBe(inherited.id);
-    expect(result.summary).toContain("above the registry");
+    expect(result.summary).toContain("inherited from resource group");
   });
 
   it("does not count another role or another principal's AcrPull", async () => {

@@ -108,3 +108,13 @@ export function warningText(result: ActionRun): string {
     .map((line) => line.slice("::warning::".length).replaceAll("%0A", "\n").replaceAll("%25", "%"))
     .join("\n");
 }
+
+/** The job summary's text as a reader sees it: tags dropped, entities and break hints undone. */
+export function shownSummary(result: ActionRun): string {
+  return result.summary
+    .replace(/<wbr>/g, "")
+    .replace(/<br>/g, "\n")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/[ \t]+/g, " ");
+}

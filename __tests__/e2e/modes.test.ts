@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@jest/globals";
 import type { RoleAssignmentInput } from "../../emulator/index.ts";
 import { ACR_PULL, ACR_PUSH, REPOSITORY_READER, ids, names, scopes } from "../fixtures.ts";
-import { errorText, useEmulator, visibleLog, warningText } from "./harness.ts";
+import { errorText, shownSummary, useEmulator, visibleLog, warningText } from "./harness.ts";
 
 const harness = useEmulator();
 const { run, armWrites } = harness;
@@ -95,7 +95,9 @@ describe("mode: detach", () => {
     expect(stateIds()).toEqual(before);
     expect(result.outputs["planned-changes"]).toBe("1");
     expect(result.outputs["changed"]).toBe("false");
-    expect(result.summary).toContain(`would remove ${target.id}`);
+    expect(shownSummary(result)).toContain("would remove 1 assignment (dry run)");
+    expect(shownSummary(result)).toContain(`would be removed ${target.name.slice(0, 8)}…`);
+    expect(shownSummary(result)).toContain(target.id);
   });
 });
 
@@ -140,7 +142,7 @@ describe("mode: check", () => {
 
       expect(result.exitCode).toBe(1);
       expect(result.outputs["has-pull-access"]).toBe("false");
-      expect(result.summary).toMatch(reason);
+      expect(shownSummary(result)).toMatch(reason);
       expect(errorText(result)).toMatch(reason);
       expect(errorText(result)).toContain("fail-on-missing");
       expect(armWrites()).toEqual([]);
@@ -250,7 +252,7 @@ describe("ABAC registries, the role input, service-principal clusters", () => {
     expect(writesDuringDryRun).toEqual([]);
     expect(planned.outputs["planned-changes"]).toBe("1");
     expect(planned.outputs["changed"]).toBe("false");
-    expect(planned.summary).toContain("would grant (dry run)");
+    expect(shownSummary(planned)).toContain("would grant (dry run)");
     // The id a dry run announces is the one a real run then creates.
     expect(applied.outputs["role-assignment-id"]).toBe(planned.outputs["role-assignment-id"]);
   });

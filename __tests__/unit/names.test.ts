@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from "@jest/globals
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
 import { Defaults, Inputs, Outputs } from "../../src/names.ts";
 import { readActionMetadata } from "../../scripts/action-metadata.ts";
-import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
+import { reportAttach, reportCheck, reportDetach, type ReportContext } from "../../src/report.ts";
 import { readSettings, type InputReader } from "../../src/settings.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -129,51 +129,67 @@ describe("outputs", () => {
     );
   }
 
+  const context = (mode: ReportContext["mode"]): ReportContext => ({
+    mode,
+    dryRun: false,
+    clusterName: "c",
+    resourceGroup: "rg",
+  });
+
   it("the reports together set every output action.yml declares, and no other", async () => {
     const set = new Set([
       ...(await namesSet(() =>
-        reportAttach({
-          registry,
-          identity,
-          role,
-          outcome: "created",
-          assignmentId: assignment.id,
-          assignmentScope: registry.id,
-          changed: true,
-          plannedChanges: 0,
-          warnings: [],
-        }),
-      )),
-      ...(await namesSet(() =>
-        reportDetach({
-          registry,
-          identity,
-          roles: [role],
-          removed: [assignment],
-          stillGranting: [],
-          changed: true,
-          plannedChanges: 0,
-          dryRun: false,
-        }),
-      )),
-      ...(await namesSet(() =>
-        reportCheck({
-          cluster: {
-            id: "c",
-            name: "c",
-            location: "westeurope",
-            kubeletIdentity: { objectId: identity.objectId },
-            servicePrincipalClientId: undefined,
-            controlPlanePrincipalId: undefined,
+        reportAttach(
+          {
+            registry,
+            identity,
+            role,
+            outcome: "created",
+            assignmentId: assignment.id,
+            assignmentScope: registry.id,
+            changed: true,
+            plannedChanges: 0,
+            warnings: [],
           },
-          registry,
-          identity,
-          mode: "legacy",
-          hasPullAccess: true,
-          verdicts: [],
-          reasons: [],
-          warnings: [],
-        }),
+          context("attach"),
+        ),
+      )),
+      ...(await namesSet(() =>
+        reportDetach(
+          {
+            registry,
+            identity,
+            roles: [role],
+            removed: [assignment],
+            stillGranting: [],
+            changed: true,
+            plannedChanges: 0,
+            dryRun: false,
+          },
+          context("detach"),
+        ),
+      )),
+      ...(await namesSet(() =>
+        reportCheck(
+          {
+            cluster: {
+              id: "c",
+              name: "c",
+              location: "westeurope",
+              kubeletIdentity: { objectId: identity.objectId },
+              servicePrincipalClientId: undefined,
+              controlPlanePrincipalId: undefined,
+            },
+            registry,
+            identity,
+            mode: "legacy",
+            hasPullAccess: true,
+            verdicts: [],
+            reasons: [],
+            warnings: [],
+          },
+          context("check"),
+        ),
       )),
     ]);
     expect([...set].sort()).toEqual([...declared.outputs].sort());

@@ -18,7 +18,15 @@ import {
 } from "@jest/globals";
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
 import { BuiltInRoles } from "../../src/domain/roles.ts";
-import { reportAttach, reportCheck, reportDetach } from "../../src/report.ts";
+import {
+  reportAttach,
+  reportCheck,
+  reportDetach,
+  ReportedFailure,
+  reportFailure,
+  type ReportContext,
+} from "../../src/report.ts";
+import { ActionError } from "../../src/errors.ts";
 import type { AssignmentVerdict } from "../../src/workflows/access.ts";
 import type { AttachResult } from "../../src/workflows/attach.ts";
 import type { CheckResult } from "../../src/workflows/check.ts";
@@ -82,6 +90,34 @@ function summary(): string {
   return readFileSync(summaryFile, "utf8");
 }
 
+/** The summary's text as a reader sees it: tags dropped, entities and break hints undone. */
+function shown(): string {
+  return summary()
+    .replace(/<wbr>/g, "")
+    .replace(/<br>/g, "\n")
+    .replace(/<[^>]+>/g, "")
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)));
+}
+
+/** The table's rows, each as the text of its cells. */
+function rows(): string[][] {
+  const body = /<tbody>(.*?)<\/tbody>/s.exec(summary())?.[1] ?? "";
+  return [...body.matchAll(/<tr>(.*?)<\/tr>/gs)].map(([, row]) =>
+    [...row!.matchAll(/<td>(.*?)<\/td>/gs)].map(([, cell]) =>
+      cell!
+        .replace(/<wbr>/g, "")
+        .replace(
+          /<details>.*?<\/details>/gs,
+          (details) => ` [${details.replace(/<[^>]+>/g, " ")}] `,
+        )
+        .replace(/<[^>]+>/g, " ")
+        .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+        .replace(/\s+/g, " ")
+        .trim(),
+    ),
+  );
+}
+
 const registry: Registry = registryAt(scopes.registry);
 const kubelet: PullIdentity = {
   kind: "kubelet-identity",
@@ -104,6 +140,14 @@ function verdict(assignment: RoleAssignment, roleName: string, grants: boolean):
   return { assignment, roleName, grantsPull: grants, grantsPullInOtherMode: false };
 }
 
+const context: ReportContext = {
+  mode: "attach",
+  dryRun: false,
+  clusterName: "aks-demo",
+  resourceGroup: "rg-aks",
+  subscriptionId: ids.subscription,
+};
+
 const created = held(scopes.registry, ACR_PULL, "0d6f1c3e-2a4b-5c6d-8e7f-9a0b1c2d3e4f");
 
 describe("reportAttach", () => {
@@ -120,7 +164,7 @@ describe("reportAttach", () => {
   };
 
   it("sets every attach output", async () => {
-    await reportAttach(result);
+    await reportAttach(result, context);
 
     expect(outputs()).toEqual({
       "login-server": "demoacr.azurecr.io",
@@ -133,20 +177,32 @@ describe("reportAttach", () => {
   });
 
   it("summarises what happened in one row", async () => {
-    await reportAttach(result);
+    await reportAttach(result, context);
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: attach</h3>");
-    expect(text).toContain("<td>demoacr (demoacr.azurecr.io)</td>");
-    expect(text).toContain(`<td>kubelet identity ${ids.kubelet.objectId}</td>`);
-    expect(text).toContain("<td>AcrPull</td>");
-    expect(text).toContain(`<td>${scopes.registry}</td>`);
-    expect(text).toContain("<td>granted</td>");
+    expect(shown()).toContain(
+      "✅ aks-demo → kubelet identity e4f6a8b0… → AcrPull → demoacr.azurecr.io: granted",
+    );
+    expect(shown()).toContain(
+      `Cluster aks-demo (resource group rg-aks) pulls as the kubelet identity ${ids.kubelet.objectId}.`,
+    );
+    expect(text).toContain("```mermaid\nflowchart LR\n");
+    expect(text).toMatch(
+      /i0 == "AcrPull" ==> r0\["✅ demoacr<br\/>demoacr\.azurecr\.io<br\/>granted"\]:::granted/,
+    );
+    const [row] = rows();
+    expect(row!.slice(0, 3)).toEqual(["demoacr demoacr.azurecr.io", "AcrPull", "✅ granted"]);
+    expect(row![3]).toContain(created.id);
+    expect(row![3]).toContain(scopes.registry);
     expect(text).not.toContain("<ul>");
   });
 
   it("reports a dry run's plan: no change, one planned", async () => {
-    await reportAttach({ ...result, outcome: "planned", changed: false, plannedChanges: 1 });
+    await reportAttach(
+      { ...result, outcome: "planned", changed: false, plannedChanges: 1 },
+      context,
+    );
 
     expect(outputs()).toMatchObject({
       changed: "false",
@@ -154,28 +210,33 @@ describe("reportAttach", () => {
       "role-assignment-id": created.id,
     });
     expect(summary()).toContain("<h3>AKS ← ACR: attach (dry run)</h3>");
-    expect(summary()).toContain("<td>would grant (dry run): no change</td>");
+    expect(shown()).toContain("⏸ aks-demo → kubelet identity");
+    expect(rows()[0]![2]).toBe("⏸ would grant (dry run)");
+    expect(summary()).toContain(":::planned");
   });
 
   it("lists the warnings below the table, escaped", async () => {
-    await reportAttach({
-      ...result,
-      role: { name: `Puller <b>"A" & 'B'</b>`, guid: ACR_PUSH },
-      warnings: [`Role 'Puller <b>' does not allow pulling from demoacr.`],
-    });
+    await reportAttach(
+      {
+        ...result,
+        role: { name: `Puller <b>"A" & 'B'</b>`, guid: ACR_PUSH },
+        warnings: [`Role 'Puller <b>' does not allow pulling from demoacr.`],
+      },
+      context,
+    );
 
     const text = summary();
     expect(text).toContain("<td>Puller &#60;b&#62;&#34;A&#34; &#38; &#39;B&#39;&#60;/b&#62;</td>");
     expect(text).toContain(
-      "<li>⚠️ Role &#39;Puller &#60;b&#62;&#39; does not allow pulling from demoacr.</li>",
+      "<p><b>Warnings</b></p>\n<ul><li>⚠️ Role &#39;Puller &#60;b&#62;&#39; does not allow pulling from demoacr.</li></ul>",
     );
-    expect(text).not.toContain("<b>");
+    expect(text).not.toContain("Puller <b>");
   });
 
   it("sets the outputs but writes no summary outside a runner", async () => {
     delete process.env["GITHUB_STEP_SUMMARY"];
 
-    await reportAttach(result);
+    await reportAttach(result, context);
 
     expect(outputs()["changed"]).toBe("true");
     expect(summary()).toBe("");
@@ -198,7 +259,7 @@ describe("reportDetach", () => {
   };
 
   it("sets the removed ids as a JSON array", async () => {
-    await reportDetach(result);
+    await reportDetach(result, context);
 
     const set = outputs();
     expect(set).toMatchObject({
@@ -210,20 +271,26 @@ describe("reportDetach", () => {
   });
 
   it("summarises one row per removed assignment and what still grants pull", async () => {
-    await reportDetach(result);
+    await reportDetach(result, context);
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: detach</h3>");
-    expect(text).toContain(`<td>removed ${acrPull.id}</td>`);
-    expect(text).toContain(`<td>removed ${reader.id}</td>`);
-    expect(text).toContain("<td>AcrPull or Container Registry Repository Reader</td>");
-    expect(text).toContain(
-      `<li>Still grants pull (left in place): AcrPush at ${scopes.registryGroup} (${inherited.id}).</li>`,
+    expect(shown()).toContain(
+      "✅ aks-demo → kubelet identity e4f6a8b0… → AcrPull, Container Registry Repository Reader → demoacr.azurecr.io: removed 2 assignments",
     );
+    const [row] = rows();
+    expect(row![2]).toBe("✅ removed 2 assignments");
+    // The ids are in the row, whole, but never in its visible text.
+    for (const id of [acrPull.id, reader.id, inherited.id]) expect(row![3]).toContain(id);
+    expect(/<td>[^<]*\/subscriptions\//.test(text)).toBe(false);
+    expect(shown()).toContain(
+      "Still grants pull (left in place): AcrPush at resource group rg-acr.",
+    );
+    expect(text).toContain(":::removed");
   });
 
   it("reports a dry run: nothing removed, the count planned", async () => {
-    await reportDetach({ ...result, changed: false, plannedChanges: 2, dryRun: true });
+    await reportDetach({ ...result, changed: false, plannedChanges: 2, dryRun: true }, context);
 
     expect(outputs()).toMatchObject({
       changed: "false",
@@ -231,15 +298,17 @@ describe("reportDetach", () => {
       "removed-assignment-ids": "[]",
     });
     expect(summary()).toContain("<h3>AKS ← ACR: detach (dry run)</h3>");
-    expect(summary()).toContain(`<td>would remove ${acrPull.id} (dry run)</td>`);
+    expect(rows()[0]![2]).toBe("⏸ would remove 2 assignments (dry run)");
+    expect(rows()[0]![3]).toContain(`would be removed ${acrPull.name.slice(0, 8)}…`);
+    expect(rows()[0]![3]).toContain(acrPull.id);
   });
 
   it("says plainly when there was nothing to remove", async () => {
-    await reportDetach({ ...result, removed: [], stillGranting: [], changed: false });
+    await reportDetach({ ...result, removed: [], stillGranting: [], changed: false }, context);
 
     expect(outputs()).toMatchObject({ changed: "false", "removed-assignment-ids": "[]" });
-    expect(summary()).toContain("<td>nothing to remove: no change</td>");
-    expect(summary()).toContain(`<td>${scopes.registry}</td>`);
+    expect(rows()[0]![2]).toBe("✅ nothing to remove, no change");
+    expect(rows()[0]![3]).toContain(scopes.registry);
   });
 });
 
@@ -260,7 +329,7 @@ describe("reportCheck", () => {
   };
 
   it("sets has-pull-access and the granting assignment", async () => {
-    await reportCheck(result);
+    await reportCheck(result, { ...context, mode: "check" });
 
     expect(outputs()).toEqual({
       "login-server": "demoacr.azurecr.io",
@@ -273,35 +342,90 @@ describe("reportCheck", () => {
   });
 
   it("summarises each assignment's verdict, escaped, and the conclusion", async () => {
-    await reportCheck(result);
+    await reportCheck(result, { ...context, mode: "check" });
 
     const text = summary();
     expect(text).toContain("<h3>AKS ← ACR: check</h3>");
-    expect(text).toContain("<td>Log &#60;Reader&#62;</td>");
-    expect(text).toContain("<td>does not grant pull</td>");
-    expect(text).toContain(`<td>${scopes.registryGroup}</td>`);
-    expect(text).toContain("<td>grants pull</td>");
-    expect(text).toContain("<li>✅ The cluster can pull from demoacr.azurecr.io.</li>");
+    expect(shown()).toContain(
+      "✅ aks-demo → kubelet identity e4f6a8b0… → AcrPull → demoacr.azurecr.io: can pull (via resource group rg-acr)",
+    );
+    const [row] = rows();
+    expect(row![3]).toContain("Log <Reader> at registry demoacr: does not grant pull");
+    expect(row![3]).toContain("AcrPull at resource group rg-acr: grants pull");
+    expect(text).toContain(":::inherited");
     expect(text).not.toContain("<Reader>");
   });
 
   it("gives the reasons and warnings when the cluster cannot pull", async () => {
-    await reportCheck({
-      ...result,
-      hasPullAccess: false,
-      verdicts: [],
-      reasons: [`No role is assigned to the kubelet identity ${ids.kubelet.objectId} & co.`],
-      warnings: ["Registry demoacr has public network access disabled."],
-    });
+    await reportCheck(
+      {
+        ...result,
+        hasPullAccess: false,
+        verdicts: [],
+        reasons: [`No role is assigned to the kubelet identity ${ids.kubelet.objectId} & co.`],
+        warnings: ["Registry demoacr has public network access disabled."],
+      },
+      { ...context, mode: "check" },
+    );
 
     expect(outputs()).toMatchObject({ "has-pull-access": "false", "role-assignment-id": "" });
     const text = summary();
-    expect(text).toContain("<td>none</td>");
-    expect(text).toContain("<td>no role assigned</td>");
-    expect(text).toContain("<li>❌ The cluster cannot pull from demoacr.azurecr.io.</li>");
+    expect(rows()[0]![2]).toBe("❌ cannot pull");
+    expect(text).toContain(":::missing");
+    const reason = `No role is assigned to the kubelet identity ${ids.kubelet.objectId} &#38; co.`;
+    // Each reason once, in the list of reasons.
+    expect(text.split(reason)).toHaveLength(2);
     expect(text).toContain(
-      `<li>Why: No role is assigned to the kubelet identity ${ids.kubelet.objectId} &#38; co.</li>`,
+      `<p><b>Why the cluster cannot pull from demoacr</b></p>\n<ul><li>${reason}</li></ul>`,
     );
     expect(text).toContain("<li>⚠️ Registry demoacr has public network access disabled.</li>");
+  });
+
+  it("gives the fix when the step fails for it", async () => {
+    await expect(
+      reportCheck(
+        {
+          ...result,
+          hasPullAccess: false,
+          verdicts: [],
+          reasons: ["No role."],
+          failure: new ActionError("Cluster 'aks-demo' cannot pull.", {
+            remedy: "Run this action with 'mode: attach'.",
+          }),
+        },
+        { ...context, mode: "check" },
+      ),
+    ).rejects.toThrow(ReportedFailure);
+
+    expect(shown()).toContain(
+      "demoacr: what failed\nThe cluster cannot pull from demoacr.azurecr.io.",
+    );
+    expect(shown()).toContain("How to fix\nRun this action with 'mode: attach'.");
+  });
+});
+
+describe("reportFailure", () => {
+  it("says what failed and how to fix it, on lines that wrap, naming what was asked", async () => {
+    await reportFailure(
+      "Container registry 'nosuch' was not found in subscription x.\nHow to fix: Check 'acr-name'.",
+      { ...context, registry: { kind: "name", name: "nosuch" }, role: { kind: "auto" } },
+    );
+
+    const text = summary();
+    expect(text).toContain("<h3>AKS ← ACR: attach failed</h3>");
+    expect(shown()).toContain("❌ aks-demo → pull identity → pull role → nosuch: failed");
+    expect(shown()).toContain(
+      "What failed\nContainer registry 'nosuch' was not found in subscription x.",
+    );
+    expect(shown()).toContain("How to fix\nCheck 'acr-name'.");
+    expect(text).toContain(":::failed");
+    expect(text).not.toContain("<pre");
+  });
+
+  it("writes a summary even when the inputs could not be read", async () => {
+    await reportFailure("Input 'mode' is not valid.\nHow to fix: Use attach.");
+
+    expect(shown()).toContain("What failed\nInput 'mode' is not valid.");
+    expect(summary()).not.toContain("mermaid");
   });
 });
