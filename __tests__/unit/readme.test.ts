@@ -126,3 +126,35 @@ describe("the bench block", () => {
     expect(() => parseBenchResults(JSON.stringify(broken))).toThrow(/comparison\[0\]\.azWallMs/);
   });
 });
+
+describe("the README's links within itself", () => {
+  /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+  function slug(heading: string): string {
+    return heading
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, "")
+      .replace(/ /g, "-");
+  }
+  const outsideCode = readme.replace(/```[\s\S]*?```/g, "");
+  const anchors = new Set(
+    [...outsideCode.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug((m[1] ?? "").trim())),
+  );
+  const links = [...new Set([...outsideCode.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] ?? ""))];
+
+  it("has links to check", () => {
+    expect(links.length).toBeGreaterThan(20);
+  });
+
+  it.each(links)("#%s is a heading", (link) => {
+    expect(anchors).toContain(link);
+  });
+
+  it("makes anchors as GitHub does", () => {
+    expect(slug("What it does, and how it differs from `az aks update --attach-acr`")).toBe(
+      "what-it-does-and-how-it-differs-from-az-aks-update---attach-acr",
+    );
+    expect(slug("The subscription has 4,000 role assignments at most")).toBe(
+      "the-subscription-has-4000-role-assignments-at-most",
+    );
+  });
+});
