@@ -11,15 +11,29 @@ export const LAYERS = {
   index: { files: ["src/index.ts"], may: ["main"] },
   main: {
     files: ["src/main.ts"],
-    may: ["settings", "auth", "domain", "azure", "workflows", "report", "@actions/*"],
+    may: [
+      "settings",
+      "auth",
+      "domain",
+      "azure",
+      "workflows",
+      "report",
+      "log",
+      "provenance",
+      "@actions/*",
+    ],
   },
-  settings: { files: ["src/settings.ts"], may: ["auth", "domain", "@actions/*"] },
+  settings: { files: ["src/settings.ts"], may: ["auth", "domain", "log", "@actions/*"] },
+  // The one writer of the runner's log (see LOG_WRITERS below).
+  log: { files: ["src/log.ts"], may: ["domain", "@actions/*"] },
+  // The workflow run behind a grant, from @actions/github; main.ts loads it only to write.
+  provenance: { files: ["src/provenance.ts"], may: ["domain", "@actions/*"] },
   report: { files: ["src/report.ts"], may: ["domain", "workflows", "@actions/*"] },
   auth: { files: ["src/auth/**"], may: ["domain", "@azure/*"] },
   azure: { files: ["src/azure/**"], may: ["domain", "@azure/*"] },
   workflows: { files: ["src/workflows/**"], may: ["domain"] },
   domain: { files: ["src/domain/**"], may: [] },
-  shared: { files: ["src/errors.ts", "src/names.ts"], may: [] },
+  shared: { files: ["src/errors.ts", "src/names.ts", "src/safe-text.ts"], may: [] },
   emulator: { files: ["emulator/**"], may: [] },
 };
 
@@ -33,6 +47,9 @@ export const TARGETS = {
   main: relative("main(\\.ts)?$"),
   settings: relative("settings(\\.ts)?$"),
   report: relative("report(\\.ts)?$"),
+  // Top-level modules of src/ whose names the domain's files may share.
+  log: "^\\.{1,2}/(\\.\\./)*log(\\.ts)?$",
+  provenance: "^\\.{1,2}/(\\.\\./)*provenance(\\.ts)?$",
   auth: relative("auth/"),
   domain: relative("domain/"),
   azure: relative("azure/"),
@@ -70,6 +87,38 @@ function layerBlocks() {
   }));
 }
 
+/** What writes to the runner's log: only src/log.ts may, so that nothing reaches it unescaped. */
+const LOG_CALLS =
+  "info|debug|warning|notice|error|startGroup|endGroup|group|setFailed|issue|issueCommand";
+const LOG_MESSAGE = "Write to the runner's log through src/log.ts (runnerLog, group, fail).";
+export const LOG_WRITERS = {
+  files: ["src/**/*.ts"],
+  ignores: ["src/log.ts"],
+  rules: {
+    "no-restricted-syntax": [
+      "error",
+      { selector: "MemberExpression[object.name='console']", message: LOG_MESSAGE },
+      {
+        selector: "MemberExpression[object.name='process'][property.name=/^(stdout|stderr)$/]",
+        message: LOG_MESSAGE,
+      },
+      {
+        selector: `MemberExpression[object.name='core'][property.name=/^(${LOG_CALLS})$/]`,
+        message: LOG_MESSAGE,
+      },
+      {
+        selector: `ImportDeclaration[source.value='@actions/core'] > ImportSpecifier[imported.name=/^(${LOG_CALLS})$/]`,
+        message: LOG_MESSAGE,
+      },
+      {
+        selector:
+          "ImportDeclaration[source.value='@actions/core'] > :matches(ImportDefaultSpecifier, ImportNamespaceSpecifier[local.name!='core'])",
+        message: "Import @actions/core as `* as core`, so lint sees what writes to the log.",
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/"] },
   js.configs.recommended,
@@ -97,4 +146,5 @@ export default tseslint.config(
     },
   },
   ...layerBlocks(),
+  LOG_WRITERS,
 );

@@ -192,8 +192,7 @@ async function playFault(fault: Fault, request: EmulatorRequest, outgoing: Serve
   fault.before?.(request);
   if (fault.delayMs) await sleep(fault.delayMs);
   if (fault.reset) {
-    outgoing.socket?.resetAndDestroy?.();
-    outgoing.destroy();
+    dropConnection(outgoing);
     return undefined;
   }
   if (fault.hang || fault.dripEveryMs !== undefined) {

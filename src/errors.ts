@@ -1,3 +1,5 @@
+import { oneLine } from "./safe-text.ts";
+
 /**
  * The one error type the action raises on purpose. `message` says what failed (and where);
  * `remedy` says what the user can do about it. Both are safe to print: they never carry a
@@ -32,12 +34,12 @@ export function describeFailure(error: unknown): string {
   if (error instanceof ActionError) {
     return error.remedy ? `${error.message}\nHow to fix: ${error.remedy}` : error.message;
   }
-  if (error instanceof Error) return error.message || error.name;
+  if (error instanceof Error) return oneLine(error.message || error.name);
   let text: string;
   try {
     text = String(error);
   } catch {
     text = "an object that cannot be shown";
   }
-  return `Unexpected failure: ${text}`;
+  return `Unexpected failure: ${oneLine(text)}`;
 }

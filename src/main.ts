@@ -6,6 +6,7 @@ import { fetchCloudMetadata } from "./azure/cloud-metadata.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
+import { fail, group, mask, runnerLog } from "./log.ts";
 import {
   ReportedFailure,
   reportAttach,
@@ -26,7 +27,7 @@ const USER_AGENT = "aks-attach-acr/0.1";
 export async function run(): Promise<void> {
   let context: ReportContext | undefined;
   try {
-    const settings = await core.group("Reading inputs", () => Promise.resolve(readSettings()));
+    const settings = await group("Reading inputs", () => Promise.resolve(readSettings()));
     context = {
       mode: settings.mode,
       dryRun: settings.dryRun,
@@ -39,16 +40,15 @@ export async function run(): Promise<void> {
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000);
     const budget = {
       deadline: started + settings.timeoutSeconds * 1000,
+      started,
       signal: deadline,
       clock: systemClock,
     };
-    const session = await core.group("Signing in", () =>
+    const session = await group("Signing in", () =>
       signIn(settings.signIn, {
         getIdToken: (audience) => core.getIDToken(audience),
-        mask: (secret) => {
-          core.setSecret(secret);
-        },
-        log: core,
+        mask,
+        log: runnerLog,
         signal: deadline,
         fetchJson: (url, signal) => fetchCloudMetadata(url, signal, budget, USER_AGENT),
         timeoutSeconds: settings.timeoutSeconds,
@@ -67,10 +67,10 @@ export async function run(): Promise<void> {
       session.subscriptionId,
     );
     context = { ...context, subscriptionId: session.subscriptionId };
-    await runMode(settings, ports, context, { signal: deadline, log: core });
+    await runMode(settings, ports, context, { signal: deadline, log: runnerLog });
   } catch (error) {
     const message = describeFailure(error);
-    core.setFailed(message);
+    fail(message);
     if (!(error instanceof ReportedFailure)) {
       await reportFailure(message, context).catch(() => undefined);
     }
@@ -93,21 +93,28 @@ async function runMode(
     registry: settings.registry,
   };
   const change = { ...target, role: settings.role, dryRun: settings.dryRun };
+  const grant = {
+    ...change,
+    allowPrivilegedRole: settings.allowPrivilegedRole,
+    // Only a run that writes an assignment loads @actions/github (its own chunk of dist/).
+    provenance: async (clusterId: string) =>
+      (await import("./provenance.ts")).grantDescription(clusterId),
+  };
   const dryRun = settings.dryRun ? " (dry run)" : "";
   switch (settings.mode) {
     case "attach":
       return reportAttach(
-        await core.group(`Attaching the registry${dryRun}`, () => attach(change, ports, options)),
+        await group(`Attaching the registry${dryRun}`, () => attach(grant, ports, options)),
         context,
       );
     case "detach":
       return reportDetach(
-        await core.group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
+        await group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
         context,
       );
     case "check":
       return reportCheck(
-        await core.group("Checking pull access", () =>
+        await group("Checking pull access", () =>
           check({ ...target, failOnMissing: settings.failOnMissing }, ports, options),
         ),
         context,

@@ -129,19 +129,27 @@ export function detachSummary(result: DetachResult, context: ReportContext): Sum
             scope: a.scope,
             role: roleOf(a.roleDefinitionId),
             state: removed,
+            description: a.description,
           })),
           ...result.stillGranting.map(({ assignment, roleName }) => ({
             id: assignment.id,
             scope: assignment.scope,
             role: roleName,
             state: "left-in-place" as const,
+            description: assignment.description,
           })),
         ],
         reasons: [],
-        notes: result.stillGranting.map(
-          ({ roleName, assignment }) =>
-            `Still grants pull (left in place): ${roleName} at ${describeScope(assignment.scope)}.`,
-        ),
+        notes: [
+          ...result.alreadyGone.map(
+            (assignment) =>
+              `Already gone (removed by someone else meanwhile, not by this run): ${assignment.id}.`,
+          ),
+          ...result.stillGranting.map(
+            ({ roleName, assignment }) =>
+              `Still grants pull (left in place): ${roleName} at ${describeScope(assignment.scope)}.`,
+          ),
+        ],
         warnings: [],
       },
     ],
@@ -183,6 +191,7 @@ export function checkSummary(
           scope: v.assignment.scope,
           role: v.roleName,
           state: v.grantsPull ? "grants-pull" : "does-not-grant-pull",
+          description: v.assignment.description,
         })),
         reasons: result.reasons,
         notes: [],

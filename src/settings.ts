@@ -14,6 +14,7 @@ import type { RoleChoice } from "./domain/roles.ts";
 import { isGuid, parseResourceId } from "./domain/resource-id.ts";
 import { ActionError } from "./errors.ts";
 import { Defaults, Inputs, type InputName } from "./names.ts";
+import { runnerLog } from "./log.ts";
 
 export const MODES = ["attach", "detach", "check"] as const;
 export type Mode = (typeof MODES)[number];
@@ -40,6 +41,8 @@ export interface Settings {
   readonly role: RoleChoice;
   /** Check mode: fail the step when the cluster cannot pull. */
   readonly failOnMissing: boolean;
+  /** Attach may grant a role that can write, delete or assign roles (Owner, AcrPush...). */
+  readonly allowPrivilegedRole: boolean;
 }
 
 const MAX_TIMEOUT_SECONDS = 3600;
@@ -235,6 +238,9 @@ export function readSettings(
     dryRun: check(() => parseBoolean(Inputs.DryRun, input(Inputs.DryRun))),
     role: check(() => parseRole(input(Inputs.Role))),
     failOnMissing: check(() => parseBoolean(Inputs.FailOnMissing, input(Inputs.FailOnMissing))),
+    allowPrivilegedRole: check(() =>
+      parseBoolean(Inputs.AllowPrivilegedRole, input(Inputs.AllowPrivilegedRole)),
+    ),
   };
 
   const [only, ...more] = problems;
@@ -253,12 +259,13 @@ export function readSettings(
 function logSettings(settings: Settings): void {
   const registry =
     settings.registry.kind === "id" ? settings.registry.id : `${settings.registry.name} (by name)`;
-  core.debug(`${Inputs.ResourceGroup}: ${settings.resourceGroup}`);
-  core.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
-  core.debug(`registry: ${registry}`);
-  for (const line of describeSignInSettings(settings.signIn)) core.debug(line);
-  core.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
-  core.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);
-  core.debug(`${Inputs.Role}: ${JSON.stringify(settings.role)}`);
-  core.debug(`${Inputs.FailOnMissing}: ${settings.failOnMissing}`);
+  runnerLog.debug(`${Inputs.ResourceGroup}: ${settings.resourceGroup}`);
+  runnerLog.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
+  runnerLog.debug(`registry: ${registry}`);
+  for (const line of describeSignInSettings(settings.signIn)) runnerLog.debug(line);
+  runnerLog.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
+  runnerLog.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);
+  runnerLog.debug(`${Inputs.Role}: ${JSON.stringify(settings.role)}`);
+  runnerLog.debug(`${Inputs.FailOnMissing}: ${settings.failOnMissing}`);
+  runnerLog.debug(`${Inputs.AllowPrivilegedRole}: ${settings.allowPrivilegedRole}`);
 }

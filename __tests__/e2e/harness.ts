@@ -10,8 +10,14 @@ import { ids, names, secrets, testSeed } from "../fixtures.ts";
 export interface Harness {
   /** The current test's emulator. */
   readonly emulator: Emulator;
-  /** Runs the action with the deployer's inputs, overridden by `inputs` (undefined removes one). */
-  run(inputs?: Record<string, string | undefined>): Promise<ActionRun>;
+  /**
+   * Runs the action with the deployer's inputs, overridden by `inputs` (undefined removes one),
+   * with extra environment `env` (a runner's GITHUB_* variables, say).
+   */
+  run(
+    inputs?: Record<string, string | undefined>,
+    env?: Readonly<Record<string, string>>,
+  ): Promise<ActionRun>;
   /** ARM writes the emulator answered, as `METHOD path`. */
   armWrites(): string[];
 }
@@ -23,7 +29,9 @@ export function useEmulator(): Harness {
     emulator = await startEmulator({ seed: testSeed() });
   });
   afterEach(async () => {
+    const created = emulator?.roleAssignments().filter((a) => a.createdBy !== null) ?? [];
     await emulator?.close();
+    assertProvenance(created);
   });
   const current = (): Emulator => {
     if (!emulator) throw new Error("no emulator: call useEmulator() at the top of the file");
@@ -33,7 +41,7 @@ export function useEmulator(): Harness {
     get emulator() {
       return current();
     },
-    run(inputs = {}) {
+    run(inputs = {}, env = {}) {
       const { url, caCertPath } = current();
       const defaults: Record<string, string> = {
         "resource-group": names.clusterGroup,
@@ -51,7 +59,7 @@ export function useEmulator(): Harness {
           (entry): entry is [string, string] => entry[1] !== undefined,
         ),
       );
-      return runAction({ inputs: merged, env: { NODE_EXTRA_CA_CERTS: caCertPath } }).then(
+      return runAction({ inputs: merged, env: { ...env, NODE_EXTRA_CA_CERTS: caCertPath } }).then(
         (result) => {
           assertNoSecrets(result, [secrets.deployer, secrets.reader, merged["client-secret"]]);
           return result;
@@ -64,6 +72,26 @@ export function useEmulator(): Harness {
         .map((r) => `${r.method} ${r.path}`);
     },
   };
+}
+
+/** What every assignment the action creates says of itself (see src/domain/provenance.ts). */
+export const PROVENANCE =
+  /^granted by (?:[\w.-]+\/[\w.-]+ run \d+ attempt \d+ \(.*\) with )?aks-attach-acr for cluster \/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[\w-]+$/i;
+
+/**
+ * Every assignment an end-to-end test's runs created (a PUT records its caller; the seed's and
+ * the races' have none) carries the provenance description.
+ */
+export function assertProvenance(
+  created: readonly { readonly id: string; readonly description: string | null | undefined }[],
+) {
+  for (const assignment of created) {
+    if (!PROVENANCE.test(assignment.description ?? "")) {
+      throw new Error(
+        `${assignment.id} was created without the provenance description: ${JSON.stringify(assignment.description)}`,
+      );
+    }
+  }
 }
 
 /**

@@ -93,6 +93,11 @@ const CORPUS: [string, Record<string, string | undefined>, string, Record<string
   ["dry-run not a boolean", { "dry-run": "yes" }, "dry-run"],
   ["dry-run as a number", { "dry-run": "1" }, "dry-run"],
   ["fail-on-missing not a boolean", { "fail-on-missing": "no" }, "fail-on-missing"],
+  [
+    "allow-privileged-role not a boolean",
+    { "allow-privileged-role": "yes please" },
+    "allow-privileged-role",
+  ],
   ["role with a newline", { role: "Acr\nPull" }, "role"],
   ["role as a workflow command", { role: "::error::pwned" }, "role"],
   ["role too long", { role: "r".repeat(200) }, "role"],

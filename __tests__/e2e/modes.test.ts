@@ -188,8 +188,8 @@ describe("ABAC registries, the role input, service-principal clusters", () => {
   it.each([
     ["a role name", "AcrPush"],
     ["a role GUID", ACR_PUSH],
-  ])("grants the role given by %s", async (_, role) => {
-    const result = await run({ role });
+  ])("grants the role given by %s (a privileged one, when allowed)", async (_, role) => {
+    const result = await run({ role, "allow-privileged-role": "true" });
 
     expect(result.exitCode).toBe(0);
     const granted = harness.emulator

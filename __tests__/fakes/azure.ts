@@ -298,6 +298,7 @@ export class FakeAzure implements AzurePorts {
         roleDefinitionId: wanted.roleDefinitionId,
         principalId: wanted.principalId,
         principalType: wanted.principalType,
+        ...(wanted.description === undefined ? {} : { description: wanted.description }),
       };
       this.assignments.push(created);
       return { created };
@@ -308,6 +309,7 @@ export class FakeAzure implements AzurePorts {
       this.writes.push(`DELETE ${id}`);
       const index = this.assignments.findIndex((a) => normalized(a.id) === normalized(id));
       if (index >= 0) this.assignments.splice(index, 1);
+      return { deleted: index >= 0 };
     },
   };
 

@@ -49,6 +49,9 @@ describe("attach on an ABAC registry", () => {
         roleDefinitionId: roleDefinitionIdFor(ids.subscription, REPOSITORY_READER),
         principalId: ids.kubelet.objectId,
         principalType: "ServicePrincipal",
+        description: expect.stringMatching(
+          /^granted by aks-attach-acr for cluster \/subscriptions\//,
+        ),
       },
     ]);
     expect(attached).toMatchObject({
@@ -216,26 +219,44 @@ describe("attach with the role input", () => {
   it.each<[string, RoleChoice]>([
     ["by name", { kind: "name", name: "AcrPush" }],
     ["by GUID", { kind: "guid", guid: ACR_PUSH }],
-  ])("grants the role given %s, without a warning", async (_, role) => {
+  ])(
+    "grants the role given %s, without a warning, when privileged roles are allowed",
+    async (_, role) => {
+      const azure = world();
+
+      const attached = await run(azure, { role, allowPrivilegedRole: true }).result;
+
+      expect(attached).toMatchObject({
+        outcome: "created",
+        role: { name: "AcrPush", guid: ACR_PUSH },
+        warnings: [],
+      });
+      expect(azure.assignments.map((a) => [a.scope, roleOf(a.roleDefinitionId)])).toEqual([
+        [scopes.registry, ACR_PUSH],
+      ]);
+    },
+  );
+
+  it.each<[string, RoleChoice]>([
+    ["by name", { kind: "name", name: "AcrPush" }],
+    ["by GUID", { kind: "guid", guid: ACR_PUSH }],
+  ])("refuses a role that can push, given %s, before any write", async (_, role) => {
     const azure = world();
 
-    const attached = await run(azure, { role }).result;
-
-    expect(attached).toMatchObject({
-      outcome: "created",
-      role: { name: "AcrPush", guid: ACR_PUSH },
-      warnings: [],
-    });
-    expect(azure.assignments.map((a) => [a.scope, roleOf(a.roleDefinitionId)])).toEqual([
-      [scopes.registry, ACR_PUSH],
-    ]);
+    await expect(run(azure, { role }).result).rejects.toThrow(
+      /Input 'role': "AcrPush" .* allows "Microsoft.ContainerRegistry\/registries\/push\/write"/,
+    );
+    expect(azure.writes).toEqual([]);
   });
 
   it("keeps an AcrPull when AcrPush is asked for, but grants AcrPush", async () => {
     const azure = world();
     azure.assign({ scope: scopes.registry, principalId: ids.kubelet.objectId, roleGuid: ACR_PULL });
 
-    const attached = await run(azure, { role: { kind: "name", name: "AcrPush" } }).result;
+    const attached = await run(azure, {
+      role: { kind: "name", name: "AcrPush" },
+      allowPrivilegedRole: true,
+    }).result;
 
     expect(attached.outcome).toBe("created");
     expect(azure.assignments.map((a) => roleOf(a.roleDefinitionId))).toEqual([ACR_PULL, ACR_PUSH]);

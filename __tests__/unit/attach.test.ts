@@ -61,6 +61,9 @@ describe("attach", () => {
         roleDefinitionId: roleDefinitionIdFor(subscription, ACR_PULL),
         principalId: kubelet.objectId,
         principalType: "ServicePrincipal",
+        description: expect.stringMatching(
+          /^granted by aks-attach-acr for cluster \/subscriptions\//,
+        ),
       },
     ]);
     expect(result).toMatchObject({

@@ -161,6 +161,7 @@ describe("outputs", () => {
             identity,
             roles: [role],
             removed: [assignment],
+            alreadyGone: [],
             stillGranting: [],
             changed: true,
             plannedChanges: 0,

@@ -251,6 +251,7 @@ describe("reportDetach", () => {
     registry,
     identity: kubelet,
     roles: [BuiltInRoles.AcrPull, BuiltInRoles.RepositoryReader],
+    alreadyGone: [],
     removed: [acrPull, reader],
     stillGranting: [verdict(inherited, "AcrPush", true)],
     changed: true,

@@ -223,12 +223,61 @@ describe("reliabilityPolicy", () => {
     );
   });
 
-  it("gives each attempt a third of the time left", async () => {
+  it("limits an attempt with a signal of its own, not the SDK's request timeout", async () => {
     const run = harness([{ status: 200 }], 30_000);
 
     await run.send();
 
-    expect(run.request.timeout).toBe(10_000);
+    // The SDK's HTTP client keeps a request.timeout timer alive after a dropped connection.
+    expect(run.request.timeout).toBe(0);
+    expect(run.request.abortSignal).toBeUndefined();
+  });
+
+  it("ends an attempt that gets no answer within a third of the time left", async () => {
+    const clock = new VirtualClock();
+    // 30 ms of budget: the attempt may take 10 ms (real time), then no retry fits.
+    const policy = reliabilityPolicy({
+      clock,
+      deadline: clock.time + 30,
+      signal: new AbortController().signal,
+    });
+    const request = createPipelineRequest({ url: "https://arm.test/subscriptions/s/x" });
+    let seen: AbortSignal | undefined;
+
+    const failure = await policy
+      .sendRequest(
+        request,
+        (req) =>
+          new Promise<PipelineResponse>((_, reject) => {
+            seen = req.abortSignal as AbortSignal;
+            seen.addEventListener("abort", () => {
+              reject(new RestError("aborted", { code: "REQUEST_SEND_ERROR" }));
+            });
+          }),
+      )
+      .catch((e: unknown) => e);
+
+    expect(seen?.aborted).toBe(true);
+    expect(failure).toBeInstanceOf(ActionError);
+    expect((failure as ActionError).message).toMatch(/retrying \(connection failed\)/);
+  });
+
+  it("says a write whose connection failed may have happened, and that a re-run converges", async () => {
+    const run = harness([new RestError("socket hang up", { code: "ECONNRESET" })], 300, "PUT");
+
+    const failure = await run.send().catch((e: unknown) => e);
+
+    expect((failure as ActionError).message).toMatch(
+      /PUT was sent, so Azure may have made the change all the same: re-running the job converges/,
+    );
+  });
+
+  it("says nothing of the kind for a read", async () => {
+    const run = harness([new RestError("socket hang up", { code: "ECONNRESET" })], 300);
+
+    const failure = await run.send().catch((e: unknown) => e);
+
+    expect((failure as ActionError).message).not.toMatch(/may have made the change/);
   });
 
   it("stops when the run is cancelled", async () => {

@@ -89,6 +89,7 @@ describe("readSettings", () => {
       dryRun: false,
       role: { kind: "auto" },
       failOnMissing: true,
+      allowPrivilegedRole: false,
     } satisfies Settings);
   });
 

@@ -1,5 +1,6 @@
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { Cluster, ClusterPort } from "../domain/ports.ts";
+import { answerFrom, freeText } from "./answers.ts";
 import { toActionError } from "./errors.ts";
 
 /** The one call of the SDK's managed-cluster operations the port needs. */
@@ -19,18 +20,33 @@ export function createClusterPort(
       try {
         const cluster = await managedClusters.get(resourceGroup, name, { abortSignal: signal });
         const kubelet = cluster.identityProfile?.["kubeletidentity"];
+        // The kubelet's object id becomes an output and a role assignment's principal: checked.
+        const answer = answerFrom("a cluster", scope);
+        const clientId = answer.optionalGuid("kubeletidentity.clientId", kubelet?.clientId);
+        const spClientId = cluster.servicePrincipalProfile?.clientId;
         return {
-          id: cluster.id ?? scope,
-          name: cluster.name ?? name,
-          location: cluster.location,
+          id: answer.resourceId(
+            "id",
+            cluster.id ?? scope,
+            "Microsoft.ContainerService/managedClusters",
+          ),
+          name: answer.name("name", cluster.name ?? name),
+          location: freeText(cluster.location, 100) ?? "",
           kubeletIdentity: kubelet?.objectId
             ? {
-                objectId: kubelet.objectId,
-                ...(kubelet.clientId ? { clientId: kubelet.clientId } : {}),
+                objectId: answer.guid("kubeletidentity.objectId", kubelet.objectId),
+                ...(clientId ? { clientId } : {}),
               }
             : undefined,
-          servicePrincipalClientId: cluster.servicePrincipalProfile?.clientId,
-          controlPlanePrincipalId: cluster.identity?.principalId,
+          // `msi`, or a legacy cluster's application id (looked up in Graph only when a GUID).
+          servicePrincipalClientId:
+            spClientId === undefined || spClientId.toLowerCase() === "msi"
+              ? spClientId
+              : answer.guid("servicePrincipalProfile.clientId", spClientId),
+          controlPlanePrincipalId: answer.optionalGuid(
+            "identity.principalId",
+            cluster.identity?.principalId,
+          ),
         } satisfies Cluster;
       } catch (error) {
         throw toActionError(error, {

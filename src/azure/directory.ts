@@ -9,6 +9,7 @@ import {
 import type { TokenCredential } from "@azure/identity";
 import { ActionError } from "../errors.ts";
 import type { DirectoryPort } from "../domain/ports.ts";
+import { answerFrom, freeText } from "./answers.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
 import { guardTokenHosts } from "./token-host-policy.ts";
 
@@ -58,17 +59,22 @@ export function createDirectoryPort(
           createPipelineRequest({ url, abortSignal: signal }),
         );
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = freeText(error instanceof Error ? error.message : String(error), 2000);
         throw new ActionError(`Failed to read ${scope} in Microsoft Graph: ${reason}`, {
           remedy: `Check that the runner can reach ${connection.endpoint}.`,
           cause: error,
         });
       }
       const body = parseJson(response.bodyAsText);
-      if (response.status === 200 && typeof body?.["id"] === "string") return body["id"];
+      if (response.status === 200) {
+        // The object id becomes an output and a role assignment's principal: checked.
+        return answerFrom("a service principal", scope).guid("id", body?.["id"]);
+      }
       const error = (body as GraphErrorBody | undefined)?.error;
-      const requestId = response.headers.get("request-id") ?? undefined;
-      const detail = `${response.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`;
+      const rawRequestId = response.headers.get("request-id") ?? undefined;
+      const requestId = rawRequestId === undefined ? undefined : freeText(rawRequestId, 100);
+      const said = `${error?.code ?? ""}: ${error?.message ?? "no message"}`;
+      const detail = `${response.status} ${freeText(said, 2000) ?? ""}`;
       const where = requestId ? ` (request id ${requestId})` : "";
       if (response.status === 403 || response.status === 401) {
         throw new ActionError(

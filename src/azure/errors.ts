@@ -1,6 +1,7 @@
 import { ActionError } from "../errors.ts";
 import { BuiltInRoles } from "../domain/roles.ts";
 import { Inputs } from "../names.ts";
+import { cutLine, oneLine, shown } from "../safe-text.ts";
 
 /** What was being done when Azure answered with an error, for the message and the remedy. */
 export interface FailureContext {
@@ -141,6 +142,14 @@ export const REMEDIES: Readonly<Record<string, Remedy>> = {
     `or grant the role to a group.`,
 };
 
+/** How much of an Azure error message a failure quotes: its start and its end. */
+const AZURE_MESSAGE_MAX = 2000;
+
+/** A request id as the message shows it: a real one is a GUID; anything else is escaped and cut. */
+function shownRequestId(value: string): string {
+  return /^[\w-]{1,100}$/.test(value) ? value : shown(value, 100);
+}
+
 /** Turns an Azure SDK failure into an ActionError that says what failed, where, and what to do. */
 export function toActionError(error: unknown, context: FailureContext): ActionError {
   if (error instanceof ActionError) return error;
@@ -151,18 +160,21 @@ export function toActionError(error: unknown, context: FailureContext): ActionEr
     });
   }
   if (!isRestError(error)) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = cutLine(oneLine(error instanceof Error ? error.message : String(error)), 2000);
     return new ActionError(`Failed to ${context.operation} (${context.scope}): ${reason}`, {
       remedy: `Check that the runner can reach '${Inputs.ResourceManagerEndpoint}'.`,
       cause: error,
     });
   }
-  const code = error.code ?? `HTTP ${error.statusCode ?? "error"}`;
-  const requestId = error.response?.headers.get("x-ms-request-id");
+  // Azure's text is one cut line here, so that its request id, written after it, always shows.
+  const code = oneLine(error.code ?? `HTTP ${error.statusCode ?? "error"}`).slice(0, 100);
+  const said = cutLine(oneLine(error.message), AZURE_MESSAGE_MAX);
+  const rawRequestId = error.response?.headers.get("x-ms-request-id");
+  const requestId = rawRequestId === undefined ? undefined : shownRequestId(rawRequestId);
   const remedy =
     error.code && Object.hasOwn(REMEDIES, error.code) ? REMEDIES[error.code] : undefined;
   return new ActionError(
-    `Failed to ${context.operation} (${context.scope}): ${code}: ${error.message}` +
+    `Failed to ${context.operation} (${context.scope}): ${code}: ${said}` +
       (requestId ? ` (request id ${requestId})` : ""),
     {
       remedy:

@@ -2,6 +2,7 @@ import type { ContainerRegistryManagementClient } from "@azure/arm-containerregi
 import { ActionError } from "../errors.ts";
 import { Inputs } from "../names.ts";
 import type { Registry, RegistryPort, RegistryRef } from "../domain/ports.ts";
+import { answerFrom, freeText } from "./answers.ts";
 import { errorCode, toActionError } from "./errors.ts";
 
 /** The calls of the SDK's registry operations the port needs. */
@@ -9,17 +10,16 @@ type Registries = Pick<ContainerRegistryManagementClient["registries"], "get" | 
 
 type SdkRegistry = Awaited<ReturnType<Registries["get"]>>;
 
-function toRegistry(registry: SdkRegistry): Registry {
-  if (!registry.id || !registry.name || !registry.loginServer) {
-    throw new ActionError(`Azure returned a registry without an id, name or login server.`);
-  }
+/** A registry answer as the domain sees it; its id and login server become outputs, so are checked. */
+function toRegistry(registry: SdkRegistry, scope: string): Registry {
+  const answer = answerFrom("a registry", scope);
   return {
-    id: registry.id,
-    name: registry.name,
-    loginServer: registry.loginServer,
-    location: registry.location,
-    roleAssignmentMode: registry.roleAssignmentMode,
-    publicNetworkAccess: registry.publicNetworkAccess,
+    id: answer.resourceId("id", registry.id, "Microsoft.ContainerRegistry/registries"),
+    name: answer.name("name", registry.name),
+    loginServer: answer.host("loginServer", registry.loginServer),
+    location: freeText(registry.location, 100) ?? "",
+    roleAssignmentMode: freeText(registry.roleAssignmentMode, 100),
+    publicNetworkAccess: freeText(registry.publicNetworkAccess, 100),
   };
 }
 
@@ -36,6 +36,7 @@ export function createRegistryPort(
     try {
       return toRegistry(
         await registriesFor(subscriptionId).get(resourceGroup, name, { abortSignal: signal }),
+        ref.id,
       );
     } catch (error) {
       throw toActionError(error, {
@@ -55,21 +56,25 @@ export function createRegistryPort(
   async function findByName(name: string, preferredResourceGroup: string, signal: AbortSignal) {
     const registries = registriesFor(subscriptionId);
     const subscriptionScope = `/subscriptions/${subscriptionId}`;
-    const inGroup = registries
-      .get(preferredResourceGroup, name, { abortSignal: signal })
-      .then(toRegistry, (error: unknown) => {
+    const groupScope = `${subscriptionScope}/resourceGroups/${preferredResourceGroup}`;
+    const inGroup = registries.get(preferredResourceGroup, name, { abortSignal: signal }).then(
+      (registry) => toRegistry(registry, groupScope),
+      (error: unknown) => {
         const code = errorCode(error);
         if (code === "ResourceNotFound" || code === "ResourceGroupNotFound") return undefined;
         throw toActionError(error, {
           operation: `read the container registry '${name}'`,
-          scope: `${subscriptionScope}/resourceGroups/${preferredResourceGroup}`,
+          scope: groupScope,
           permission: "Microsoft.ContainerRegistry/registries/read",
         });
-      });
+      },
+    );
     const inSubscription = (async () => {
       try {
         for await (const registry of registries.list({ abortSignal: signal })) {
-          if (registry.name?.toLowerCase() === name.toLowerCase()) return toRegistry(registry);
+          if (registry.name?.toLowerCase() === name.toLowerCase()) {
+            return toRegistry(registry, subscriptionScope);
+          }
         }
         return undefined;
       } catch (error) {

@@ -1,4 +1,9 @@
-import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
+import type {
+  PipelinePolicy,
+  PipelineRequest,
+  PipelineResponse,
+  SendRequest,
+} from "@azure/core-rest-pipeline";
 import { ActionError } from "../errors.ts";
 import { Inputs } from "../names.ts";
 
@@ -48,6 +53,8 @@ export const systemClock: RetryClock = {
 export interface RetryBudget {
   /** Epoch milliseconds after which nothing more is tried. */
   readonly deadline: number;
+  /** When the run started (epoch ms): what tells an assignment made before it from its own. */
+  readonly started?: number;
   readonly signal: AbortSignal;
   readonly clock: RetryClock;
 }
@@ -114,9 +121,24 @@ function isTransient(error: unknown): boolean {
   );
 }
 
-function outOfTime(what: string, request: PipelineRequest, cause?: unknown): ActionError {
+/** A write whose connection failed after it was sent may have been carried out all the same. */
+function isWrite(request: PipelineRequest): boolean {
+  return request.method === "PUT" || request.method === "DELETE" || request.method === "PATCH";
+}
+
+function outOfTime(
+  what: string,
+  request: PipelineRequest,
+  cause?: unknown,
+  maybeWritten = false,
+): ActionError {
+  const written = maybeWritten
+    ? ` The connection failed after the ${request.method} was sent, so Azure may have made ` +
+      `the change all the same: re-running the job converges (it finds what is there and ` +
+      `changes only what is missing).`
+    : "";
   return new ActionError(
-    `Ran out of time (${Inputs.TimeoutSeconds}) while ${what}: ${describeRequest(request)} was still pending.`,
+    `Ran out of time (${Inputs.TimeoutSeconds}) while ${what}: ${describeRequest(request)} was still pending.${written}`,
     {
       remedy: `Raise '${Inputs.TimeoutSeconds}', or re-run the job when Azure is less busy.`,
       cause,
@@ -124,15 +146,46 @@ function outOfTime(what: string, request: PipelineRequest, cause?: unknown): Act
   );
 }
 
+/**
+ * Sends one attempt with its own time limit, as a signal joined to the run's and cleared when the
+ * attempt ends. (The SDK's `request.timeout` starts a timer its HTTP client clears only when an
+ * answer comes: after a dropped connection it would keep the process alive that long.)
+ */
+async function sendAttempt(
+  request: PipelineRequest,
+  next: SendRequest,
+  runSignal: AbortSignal,
+  limitMs: number,
+): Promise<PipelineResponse> {
+  const attempt = new AbortController();
+  const timer = setTimeout(() => {
+    attempt.abort(new DOMException("The attempt took too long.", "AbortError"));
+  }, limitMs);
+  // The SDK's own signal (an operation's abortSignal) is a DOM AbortSignal on Node.
+  const own = request.abortSignal as AbortSignal | undefined;
+  request.abortSignal = AbortSignal.any([runSignal, attempt.signal, ...(own ? [own] : [])]);
+  try {
+    return await next(request);
+  } finally {
+    clearTimeout(timer);
+    if (own) request.abortSignal = own;
+    else delete request.abortSignal;
+  }
+}
+
 export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
   const { clock, deadline, signal } = budget;
   return {
     name: "aksAttachAcrRetry",
     async sendRequest(request, next) {
+      // Set once a write's connection failed: the write may have happened.
+      let maybeWritten = false;
       for (let attempt = 0; ; attempt++) {
         const left = deadline - clock.now();
-        if (left <= 0 || signal.aborted) throw outOfTime("waiting for Azure", request);
-        request.timeout = Math.max(1, Math.min(MAX_ATTEMPT_MS, Math.ceil(left * ATTEMPT_SHARE)));
+        if (left <= 0 || signal.aborted) {
+          throw outOfTime("waiting for Azure", request, undefined, maybeWritten);
+        }
+        const limitMs = Math.max(1, Math.min(MAX_ATTEMPT_MS, Math.ceil(left * ATTEMPT_SHARE)));
         let reason: string;
         let waitMs: number;
         // Some SDK clients turn an error status into a thrown RestError further down the
@@ -140,14 +193,15 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
         let response: PipelineResponse | undefined;
         let thrown: unknown;
         try {
-          response = await next(request);
+          response = await sendAttempt(request, next, signal, limitMs);
         } catch (error) {
           if (error instanceof ActionError) throw error;
           thrown = error;
           response = (error as { response?: PipelineResponse }).response;
+          if (!response && isWrite(request) && isTransient(error)) maybeWritten = true;
           // The deadline can pass while the request is in flight, whatever the check above said.
           // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- it can change
-          if (signal.aborted) throw outOfTime("waiting for Azure", request, error);
+          if (signal.aborted) throw outOfTime("waiting for Azure", request, error, maybeWritten);
         }
         if (response) {
           const why = retryReason(request, response);
@@ -185,13 +239,13 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
               : "connection failed";
           waitMs = backoffMs(attempt, clock.random());
           if (clock.now() + waitMs >= deadline) {
-            throw outOfTime(`retrying (${reason})`, request, thrown);
+            throw outOfTime(`retrying (${reason})`, request, thrown, maybeWritten);
           }
         }
         try {
           await clock.sleep(waitMs, signal);
         } catch (error) {
-          throw outOfTime(`waiting to retry (${reason})`, request, error);
+          throw outOfTime(`waiting to retry (${reason})`, request, error, maybeWritten);
         }
       }
     },

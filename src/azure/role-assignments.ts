@@ -5,6 +5,7 @@ import type {
   RoleAssignment,
   RoleAssignmentPort,
 } from "../domain/ports.ts";
+import { answerFrom, freeText } from "./answers.ts";
 import { errorCode, statusOf, toActionError } from "./errors.ts";
 import { backoffMs, type RetryBudget } from "./retry.ts";
 
@@ -16,15 +17,40 @@ type RoleAssignments = Pick<
 
 type SdkRoleAssignment = Awaited<ReturnType<RoleAssignments["create"]>>;
 
-function toRoleAssignment(assignment: SdkRoleAssignment): RoleAssignment {
+/** An assignment answer as the domain sees it: its id becomes an output, its scope a target. */
+function toRoleAssignment(assignment: SdkRoleAssignment, scope: string): RoleAssignment {
+  const answer = answerFrom("a role assignment", scope);
+  const description = freeText(assignment.description || undefined, 600);
   return {
-    id: assignment.id ?? "",
-    name: assignment.name ?? "",
-    scope: assignment.scope ?? "",
-    roleDefinitionId: assignment.roleDefinitionId ?? "",
-    principalId: assignment.principalId ?? "",
-    principalType: assignment.principalType,
+    id: answer.roleAssignmentId("id", assignment.id),
+    name: answer.guid("name", assignment.name),
+    scope: answer.scope("scope", assignment.scope),
+    roleDefinitionId: answer.roleDefinitionId("roleDefinitionId", assignment.roleDefinitionId),
+    principalId: answer.guid("principalId", assignment.principalId),
+    principalType: freeText(assignment.principalType, 100),
+    ...(description === undefined ? {} : { description }),
   };
+}
+
+/** Beyond this, the runner's and ARM's clocks are taken to differ by what ARM's `Date` says. */
+const TOLERATED_SKEW_MS = 2000;
+
+/**
+ * Was an assignment that a PUT answered with 201 there before this run? ARM documents 201 for a
+ * new assignment and for one that already existed, so its `createdOn` decides: older than the
+ * run's start, it is not this run's. Both clocks are normally synchronized; when ARM's `Date`
+ * header shows them further apart than a Date's second of rounding, the start is moved onto
+ * ARM's clock by that difference.
+ */
+export function createdBeforeRun(
+  createdOn: Date | undefined,
+  runStarted: number,
+  answer: { readonly at: number; readonly armDate: number | undefined },
+): boolean {
+  if (createdOn === undefined || Number.isNaN(createdOn.getTime())) return false;
+  const skew = answer.armDate === undefined ? 0 : answer.armDate - answer.at;
+  const start = Math.abs(skew) > TOLERATED_SKEW_MS ? runStarted + skew : runStarted;
+  return createdOn.getTime() < start;
 }
 
 /** ARM's 409 text carries the existing assignment's name as 32 hex digits. */
@@ -62,6 +88,7 @@ export function createRoleAssignmentPort(
   roleAssignments: RoleAssignments,
   budget: RetryBudget,
 ): RoleAssignmentPort {
+  const runStarted = budget.started ?? budget.clock.now();
   return {
     async listForPrincipal(scope, principalId, { signal }: CallOptions) {
       try {
@@ -70,7 +97,7 @@ export function createRoleAssignmentPort(
           filter: `principalId eq '${principalId}'`,
           abortSignal: signal,
         });
-        for await (const assignment of pages) found.push(toRoleAssignment(assignment));
+        for await (const assignment of pages) found.push(toRoleAssignment(assignment, scope));
         return found;
       } catch (error) {
         throw toActionError(error, {
@@ -84,6 +111,7 @@ export function createRoleAssignmentPort(
     async create(assignment: NewRoleAssignment, { signal }: CallOptions) {
       try {
         let status = 0;
+        const answer: { at: number; armDate: number | undefined } = { at: 0, armDate: undefined };
         const created = await roleAssignments.create(
           sdkScope(assignment.scope),
           assignment.name,
@@ -91,16 +119,33 @@ export function createRoleAssignmentPort(
             roleDefinitionId: assignment.roleDefinitionId,
             principalId: assignment.principalId,
             principalType: assignment.principalType,
+            ...(assignment.description === undefined
+              ? {}
+              : { description: assignment.description }),
           },
           // 201 creates; 200 means this very assignment existed (a run whose list came before
-          // ARM's lists caught up with an earlier run's write).
-          { abortSignal: signal, onResponse: (raw) => (status = raw.status) },
+          // ARM's lists caught up with an earlier run's write). 201 may also answer an existing
+          // one: its createdOn tells.
+          {
+            abortSignal: signal,
+            onResponse: (raw) => {
+              status = raw.status;
+              answer.at = budget.clock.now();
+              const date = Date.parse(raw.headers.get("date") ?? "");
+              answer.armDate = Number.isNaN(date) ? undefined : date;
+            },
+          },
+        );
+        const id = answerFrom("a role assignment", assignment.scope).roleAssignmentId(
+          "id",
+          created.id,
         );
         return {
           created: toRoleAssignment(
-            await confirmReadable(roleAssignments, created.id ?? "", budget),
+            await confirmReadable(roleAssignments, id, budget),
+            assignment.scope,
           ),
-          alreadyExisted: status === 200,
+          alreadyExisted: status === 200 || createdBeforeRun(created.createdOn, runStarted, answer),
         };
       } catch (error) {
         if (errorCode(error) === "RoleAssignmentExists") {
@@ -124,7 +169,12 @@ export function createRoleAssignmentPort(
     async delete(id, { signal }) {
       try {
         // ARM answers 200 with the deleted assignment, or 204 when it was already gone.
-        await roleAssignments.deleteById(sdkScope(id), { abortSignal: signal });
+        let status = 0;
+        await roleAssignments.deleteById(sdkScope(id), {
+          abortSignal: signal,
+          onResponse: (raw) => (status = raw.status),
+        });
+        return { deleted: status !== 204 };
       } catch (error) {
         throw toActionError(error, {
           operation: "delete the role assignment",

@@ -1,5 +1,6 @@
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { RoleDefinition, RoleDefinitionPort } from "../domain/ports.ts";
+import { answerFrom, freeText } from "./answers.ts";
 import { errorCode, statusOf, toActionError } from "./errors.ts";
 import { sdkScope } from "./role-assignments.ts";
 
@@ -8,16 +9,23 @@ type RoleDefinitions = Pick<AuthorizationManagementClient["roleDefinitions"], "g
 
 type SdkRoleDefinition = Awaited<ReturnType<RoleDefinitions["getById"]>>;
 
-function toRoleDefinition(definition: SdkRoleDefinition): RoleDefinition {
+/** Operations as one-line text: they are matched and quoted, never addressed. */
+function operations(list: readonly string[] | undefined): string[] {
+  return (list ?? []).map((operation) => freeText(operation, 300) ?? "");
+}
+
+function toRoleDefinition(definition: SdkRoleDefinition, scope: string): RoleDefinition {
+  const answer = answerFrom("a role definition", scope);
+  const name = answer.guid("name", definition.name);
   return {
-    id: definition.id ?? "",
-    name: definition.name ?? "",
-    roleName: definition.roleName ?? definition.name ?? "",
+    id: answer.roleDefinitionId("id", definition.id),
+    name,
+    roleName: freeText(definition.roleName, 200) ?? name,
     permissions: (definition.permissions ?? []).map((p) => ({
-      actions: p.actions ?? [],
-      notActions: p.notActions ?? [],
-      dataActions: p.dataActions ?? [],
-      notDataActions: p.notDataActions ?? [],
+      actions: operations(p.actions),
+      notActions: operations(p.notActions),
+      dataActions: operations(p.dataActions),
+      notDataActions: operations(p.notDataActions),
     })),
   };
 }
@@ -28,6 +36,7 @@ export function createRoleDefinitionPort(roleDefinitions: RoleDefinitions): Role
       try {
         return toRoleDefinition(
           await roleDefinitions.getById(sdkScope(id), { abortSignal: signal }),
+          id,
         );
       } catch (error) {
         const code = errorCode(error);
@@ -49,7 +58,7 @@ export function createRoleDefinitionPort(roleDefinitions: RoleDefinitions): Role
           filter,
           abortSignal: signal,
         })) {
-          found.push(toRoleDefinition(definition));
+          found.push(toRoleDefinition(definition, scope));
         }
         return found;
       } catch (error) {

@@ -71,6 +71,8 @@ export interface RoleAssignment {
   readonly roleDefinitionId: string;
   readonly principalId: string;
   readonly principalType: string | undefined;
+  /** Who made it and why, as its creator wrote it (one line, cut); absent when it has none. */
+  readonly description?: string;
 }
 
 export interface NewRoleAssignment {
@@ -80,6 +82,8 @@ export interface NewRoleAssignment {
   readonly roleDefinitionId: string;
   readonly principalId: string;
   readonly principalType: "ServicePrincipal";
+  /** Provenance: who made it and why (the action, the cluster, the workflow run). */
+  readonly description?: string;
 }
 
 /** Options every port call takes: the run's deadline. */
@@ -109,7 +113,8 @@ export interface RoleAssignmentPort {
   ): Promise<RoleAssignment[]>;
   /**
    * Creates the assignment. Resolves to `{ created }` when it now exists under that name (with
-   * `alreadyExisted` when ARM answered 200: the same assignment was there already), or to
+   * `alreadyExisted` when it was there before this run: ARM answered 200, or 201 with a
+   * `createdOn` older than the run), or to
    * `{ conflict }` when ARM refused it because the same role is already assigned to the same
    * principal at the same scope under another name (409 RoleAssignmentExists).
    */
@@ -120,8 +125,11 @@ export interface RoleAssignmentPort {
     | { created: RoleAssignment; alreadyExisted?: boolean }
     | { conflict: { existingId: string | undefined } }
   >;
-  /** Deletes by full id; resolves either way when it is already gone. */
-  delete(id: string, options: CallOptions): Promise<void>;
+  /**
+   * Deletes by full id. `deleted` is false when it was already gone (ARM's 204): someone else
+   * removed it between the list and the delete.
+   */
+  delete(id: string, options: CallOptions): Promise<{ readonly deleted: boolean }>;
 }
 
 export interface RoleDefinitionPort {

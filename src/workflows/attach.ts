@@ -8,6 +8,7 @@ import type {
 } from "../domain/ports.ts";
 import { isScopeAtOrAbove, sameScope, splitArmId } from "../domain/resource-id.ts";
 import {
+  BuiltInRoles,
   isRole,
   registryMode,
   roleDefinitionId,
@@ -16,6 +17,9 @@ import {
 } from "../domain/roles.ts";
 import { Inputs } from "../names.ts";
 import { grantsPull } from "../domain/access.ts";
+import { privilegedPermissions } from "../domain/privilege.ts";
+import { describeProvenance } from "../domain/provenance.ts";
+import { shown } from "../safe-text.ts";
 import { assignmentName } from "./assignment-name.ts";
 import { resolveRole } from "./role.ts";
 import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
@@ -24,6 +28,13 @@ export interface AttachRequest extends TargetRequest {
   readonly role: RoleChoice;
   /** Plan only: read, decide, report, write nothing. */
   readonly dryRun: boolean;
+  /** Grant a role that can write, delete or manage access (refused otherwise). */
+  readonly allowPrivilegedRole?: boolean;
+  /**
+   * The description the new assignment carries: who made it and why. Asked for only when an
+   * assignment is about to be written; a plain one is used without it.
+   */
+  readonly provenance?: (clusterId: string) => Promise<string>;
 }
 
 /**
@@ -106,11 +117,25 @@ export async function attach(
   options: WorkflowOptions,
 ): Promise<AttachResult> {
   const { log } = options;
-  const { registry, identity } = await resolveTarget(request, ports, options);
+  const { cluster, registry, identity } = await resolveTarget(request, ports, options);
   const [existing, { role, definition }] = await Promise.all([
     ports.roleAssignments.listForPrincipal(registry.id, identity.objectId, options),
     resolveRole(request.role, registry, ports, options),
   ]);
+  const privileged = definition ? privilegedPermissions(definition) : [];
+  if (privileged.length > 0 && request.allowPrivilegedRole !== true) {
+    throw new ActionError(
+      `Input '${Inputs.Role}': ${shown(role.name)} (${role.guid}) can do more than pull: it ` +
+        `allows ${privileged.map((p) => shown(p, 120)).join(", ")}. Granted to the cluster's ` +
+        `pull identity, every pod on its nodes could do that on ${registry.name}.`,
+      {
+        remedy:
+          `Use '${Inputs.Role}: auto' (${BuiltInRoles.AcrPull.name}, or ${BuiltInRoles.RepositoryReader.name} ` +
+          `on ABAC registries), or a role that only reads. To grant it anyway, set ` +
+          `'${Inputs.AllowPrivilegedRole}: true'.`,
+      },
+    );
+  }
   const warnings: string[] = [];
   const mode = registryMode(registry.roleAssignmentMode);
   if (definition && !grantsPull(definition, mode)) {
@@ -156,9 +181,15 @@ export async function attach(
   }
 
   log.info(`Granting ${role.name} on ${registry.id} (role assignment ${plan.assignment.name}).`);
-  const outcome = await ports.roleAssignments.create(plan.assignment, options);
+  const description = request.provenance
+    ? await request.provenance(cluster.id)
+    : describeProvenance(cluster.id, undefined);
+  const outcome = await ports.roleAssignments.create({ ...plan.assignment, description }, options);
   if ("created" in outcome && outcome.alreadyExisted) {
-    log.info(`${role.name} was already granted under this very name (ARM's lists lag): no change.`);
+    log.info(
+      `${role.name} was already granted under this very name, before this run (another run, ` +
+        `or ARM's lists lag): no change.`,
+    );
     return {
       ...result,
       outcome: "already-assigned",

@@ -5,6 +5,7 @@ import { BuiltInRoles, registryMode, type RegistryMode } from "../domain/roles.t
 import { Inputs } from "../names.ts";
 import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
 import { PULL_PERMISSION } from "../domain/access.ts";
+import { provenanceOf } from "./detach.ts";
 import {
   describeIdentity,
   registryWarnings,
@@ -70,7 +71,8 @@ export async function check(
 
   for (const v of verdicts) {
     options.log.info(
-      `${v.roleName} at ${v.assignment.scope}: ${v.grantsPull ? "grants pull" : "does not grant pull"}.`,
+      `${v.roleName} at ${v.assignment.scope}: ${v.grantsPull ? "grants pull" : "does not grant pull"}` +
+        `${provenanceOf(v.assignment)}.`,
     );
   }
   const reasons =

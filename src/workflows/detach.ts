@@ -1,6 +1,7 @@
 import type { AzurePorts, PullIdentity, Registry, RoleAssignment } from "../domain/ports.ts";
 import { isScopeAtOrAbove, sameScope } from "../domain/resource-id.ts";
 import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../domain/roles.ts";
+import { shown } from "../safe-text.ts";
 import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
 import { resolveRole } from "./role.ts";
 import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
@@ -15,8 +16,10 @@ export interface DetachResult {
   readonly identity: PullIdentity;
   /** The roles whose assignments at the registry are removed. */
   readonly roles: readonly Role[];
-  /** Removed (or, on a dry run, to be removed). */
+  /** Removed by this run (or, on a dry run, to be removed). */
   readonly removed: readonly RoleAssignment[];
+  /** Listed, but already gone when this run deleted them (someone else removed them meanwhile). */
+  readonly alreadyGone: readonly RoleAssignment[];
   /** Assignments left in place that still let the identity pull: inherited, or other roles. */
   readonly stillGranting: readonly AssignmentVerdict[];
   readonly changed: boolean;
@@ -46,6 +49,11 @@ function planDetach(
   return { remove, keep: applies.filter((a) => !remove.includes(a)) };
 }
 
+/** ` (granted by ...)`: the assignment's description, when it has one, for the log. */
+export function provenanceOf(assignment: RoleAssignment): string {
+  return assignment.description ? ` (${shown(assignment.description, 400)})` : "";
+}
+
 /** Removes the cluster's pull-role assignments at the registry, and says what still grants pull. */
 export async function detach(
   request: DetachRequest,
@@ -70,20 +78,28 @@ export async function detach(
     ports,
     options,
   );
-  let deleting: Promise<unknown> = Promise.resolve();
+  let deleting: Promise<readonly boolean[]> = Promise.resolve([]);
   if (plan.remove.length === 0) {
     log.info(`No ${roleNames} assignment of the identity at the registry: nothing to remove.`);
   } else if (request.dryRun) {
-    for (const a of plan.remove) log.info(`Dry run: would remove ${a.id}.`);
+    for (const a of plan.remove) log.info(`Dry run: would remove ${a.id}${provenanceOf(a)}.`);
   } else {
     deleting = Promise.all(
       plan.remove.map(async (assignment) => {
-        log.info(`Removing ${assignment.id}.`);
-        await ports.roleAssignments.delete(assignment.id, options);
+        log.info(`Removing ${assignment.id}${provenanceOf(assignment)}.`);
+        const { deleted } = await ports.roleAssignments.delete(assignment.id, options);
+        if (!deleted) {
+          log.info(`${assignment.id} was already gone: removed by someone else meanwhile.`);
+        }
+        return deleted;
       }),
     );
   }
-  const [verdicts] = await Promise.all([judging, deleting]);
+  const [verdicts, deletedFlags] = await Promise.all([judging, deleting]);
+  const removed = request.dryRun
+    ? plan.remove
+    : plan.remove.filter((_, index) => deletedFlags[index] === true);
+  const alreadyGone = request.dryRun ? [] : plan.remove.filter((a) => !removed.includes(a));
   const stillGranting = verdicts.filter((verdict) => verdict.grantsPull);
   for (const { assignment, roleName } of stillGranting) {
     log.warning(
@@ -91,12 +107,13 @@ export async function detach(
         `as detach only removes the pull role at the registry itself.`,
     );
   }
-  const removedCount = request.dryRun ? 0 : plan.remove.length;
+  const removedCount = request.dryRun ? 0 : removed.length;
   return {
     registry,
     identity,
     roles,
-    removed: plan.remove,
+    removed,
+    alreadyGone,
     stillGranting,
     changed: removedCount > 0,
     plannedChanges: request.dryRun ? plan.remove.length : 0,

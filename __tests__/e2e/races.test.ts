@@ -1,0 +1,97 @@
+/**
+ * Honest reports when another writer acts between the action's read and its write, or when a
+ * write's answer is lost: the bundled action against the emulator's races.
+ */
+import { describe, expect, it } from "@jest/globals";
+import { ACR_PULL, ids, scopes } from "../fixtures.ts";
+import { errorText, useEmulator } from "./harness.ts";
+
+const harness = useEmulator();
+
+function kubeletPullAssignments() {
+  return harness.emulator
+    .roleAssignments()
+    .filter(
+      (a) =>
+        a.principalId === ids.kubelet.objectId &&
+        a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
+    );
+}
+
+describe("races", () => {
+  it("a DELETE answered 204 (someone else removed it first) is no change of this run", async () => {
+    const seeded = harness.emulator.addRoleAssignment({
+      scope: scopes.registry,
+      roleName: "AcrPull",
+      principalId: ids.kubelet.objectId,
+    });
+    harness.emulator.deleteConcurrently();
+
+    const result = await harness.run({ mode: "detach" });
+
+    expect(errorText(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs["changed"]).toBe("false");
+    expect(result.outputs["removed-assignment-ids"]).toBe("[]");
+    expect(result.stdout).toContain(`${seeded.id} was already gone`);
+    expect(result.summary).toContain("Already gone");
+    expect(kubeletPullAssignments()).toEqual([]);
+  });
+
+  it("a PUT answered 201 for the same-name assignment that already existed is no change", async () => {
+    harness.emulator.createConcurrently({ createdOn: new Date("2024-01-01T00:00:00Z") });
+    harness.emulator.setExistingAssignmentPutStatus(201);
+
+    const result = await harness.run();
+
+    expect(errorText(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs["changed"]).toBe("false");
+    expect(kubeletPullAssignments()).toHaveLength(1);
+    expect(result.outputs["role-assignment-id"]).toBe(kubeletPullAssignments()[0]!.id);
+  });
+
+  it("a 201 for an assignment this run really created is a change", async () => {
+    harness.emulator.setExistingAssignmentPutStatus(201);
+
+    const result = await harness.run();
+
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs["changed"]).toBe("true");
+  });
+
+  it("a write whose connection always drops says it may have happened; a re-run converges", async () => {
+    harness.emulator.dropAfterWrite({ times: Infinity });
+
+    const failed = await harness.run({ "timeout-seconds": "3" });
+
+    expect(failed.exitCode).toBe(1);
+    expect(errorText(failed)).toMatch(/PUT was sent, so Azure may have made the change/);
+    expect(errorText(failed)).toMatch(/re-running the job converges/);
+    // It did happen: the emulator applied the write before dropping the connection.
+    expect(kubeletPullAssignments()).toHaveLength(1);
+
+    harness.emulator.clearFaults();
+    const rerun = await harness.run();
+
+    expect(rerun.exitCode).toBe(0);
+    expect(rerun.outputs["changed"]).toBe("false");
+    expect(rerun.outputs["role-assignment-id"]).toBe(kubeletPullAssignments()[0]!.id);
+    expect(harness.armWrites().filter((w) => w.startsWith("PUT")).length).toBeGreaterThan(0);
+  });
+
+  it("a DELETE whose connection always drops says it may have happened", async () => {
+    harness.emulator.addRoleAssignment({
+      scope: scopes.registry,
+      roleName: "AcrPull",
+      principalId: ids.kubelet.objectId,
+    });
+    harness.emulator.dropAfterWrite({ method: "DELETE", times: Infinity });
+
+    const failed = await harness.run({ mode: "detach", "timeout-seconds": "3" });
+
+    expect(failed.exitCode).toBe(1);
+    expect(errorText(failed)).toMatch(/DELETE was sent, so Azure may have made the change/);
+    expect(kubeletPullAssignments()).toEqual([]);
+  });
+});
