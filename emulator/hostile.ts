@@ -343,6 +343,16 @@ function applyFields(
   }
 }
 
+/**
+ * The resource type an id names, for answers that carry no `type` (a Resource Graph row that
+ * projected it away): `…/providers/{namespace}/{type}/{name}`, lower-cased.
+ */
+function typeOfId(id: unknown): string | undefined {
+  if (typeof id !== "string") return undefined;
+  const match = /\/providers\/([^/]+\/[^/]+)\/[^/]+$/i.exec(id);
+  return match?.[1]?.toLowerCase();
+}
+
 /** Every ARM resource body anywhere in the answer (a list's `value`, Resource Graph `data`). */
 function rewriteArmResources(node: unknown, answers: HostileAnswers, at: AnswerContext): void {
   if (Array.isArray(node)) {
@@ -353,7 +363,7 @@ function rewriteArmResources(node: unknown, answers: HostileAnswers, at: AnswerC
   const body = node as Record<string, unknown>;
   // Children first: a hostile `type` elsewhere must not stop a nested resource being found.
   for (const child of Object.values(body)) rewriteArmResources(child, answers, at);
-  const type = typeof body.type === "string" ? body.type.toLowerCase() : undefined;
+  const type = typeof body.type === "string" ? body.type.toLowerCase() : typeOfId(body.id);
   const kind = ARM_KINDS.find((candidate) => candidate.type === type);
   if (kind) applyFields(body, kind.fields, answers[kind.group] as Group | undefined, at);
 }

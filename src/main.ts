@@ -16,10 +16,10 @@ import {
   type ReportContext,
 } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
-import { attach } from "./workflows/attach.ts";
-import { check } from "./workflows/check.ts";
-import { detach } from "./workflows/detach.ts";
-import type { WorkflowOptions } from "./workflows/target.ts";
+import { attachRegistries } from "./workflows/attach.ts";
+import { checkRegistries } from "./workflows/check.ts";
+import { detachRegistries } from "./workflows/detach.ts";
+import { failureOf, type RegistryItem, type RunOptions } from "./workflows/pipeline.ts";
 
 const USER_AGENT = "aks-attach-acr/0.1";
 
@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
       dryRun: settings.dryRun,
       clusterName: settings.clusterName,
       resourceGroup: settings.resourceGroup,
-      registry: settings.registry,
+      registries: settings.registries,
       role: settings.role,
     };
     const started = Date.now();
@@ -67,7 +67,12 @@ export async function run(): Promise<void> {
       session.subscriptionId,
     );
     context = { ...context, subscriptionId: session.subscriptionId };
-    await runMode(settings, ports, context, { signal: deadline, log: runnerLog });
+    await runMode(settings, session.subscriptionId, ports, context, {
+      signal: deadline,
+      log: runnerLog,
+      clock: systemClock,
+      deadline: budget.deadline,
+    });
   } catch (error) {
     const message = describeFailure(error);
     fail(message);
@@ -80,44 +85,72 @@ export async function run(): Promise<void> {
   }
 }
 
-/** One workflow and one report per mode. */
+/** One workflow and one report per mode; a registry that failed fails the step afterwards. */
 async function runMode(
   settings: Settings,
+  subscriptionId: string,
   ports: AzurePorts,
   context: ReportContext,
-  options: WorkflowOptions,
+  options: RunOptions,
 ) {
-  const target = {
+  const request = {
+    subscriptionId,
     resourceGroup: settings.resourceGroup,
     clusterName: settings.clusterName,
-    registry: settings.registry,
+    registries: settings.registries,
   };
-  const change = { ...target, role: settings.role, dryRun: settings.dryRun };
+  const change = { ...request, role: settings.role, dryRun: settings.dryRun };
   const grant = {
     ...change,
+    createSku: settings.createRegistry ? settings.registrySku : undefined,
     allowPrivilegedRole: settings.allowPrivilegedRole,
     // Only a run that writes an assignment loads @actions/github (its own chunk of dist/).
     provenance: async (clusterId: string) =>
       (await import("./provenance.ts")).grantDescription(clusterId),
   };
   const dryRun = settings.dryRun ? " (dry run)" : "";
+  const count = settings.registries.length;
+  const what = count > 1 ? `${count} registries` : "the registry";
   switch (settings.mode) {
-    case "attach":
-      return reportAttach(
-        await group(`Attaching the registry${dryRun}`, () => attach(grant, ports, options)),
-        context,
+    case "attach": {
+      const run = await group(`Attaching ${what}${dryRun}`, () =>
+        attachRegistries(grant, ports, options),
       );
-    case "detach":
-      return reportDetach(
-        await group(`Detaching the registry${dryRun}`, () => detach(change, ports, options)),
-        context,
+      await reportAttach(run, context);
+      failIfAny(run.items);
+      return;
+    }
+    case "detach": {
+      const run = await group(`Detaching ${what}${dryRun}`, () =>
+        detachRegistries(change, ports, options),
       );
-    case "check":
-      return reportCheck(
-        await group("Checking pull access", () =>
-          check({ ...target, failOnMissing: settings.failOnMissing }, ports, options),
-        ),
-        context,
+      await reportDetach(run, context);
+      failIfAny(run.items);
+      return;
+    }
+    case "check": {
+      const run = await group("Checking pull access", () =>
+        checkRegistries({ ...request, failOnMissing: settings.failOnMissing }, ports, options),
       );
+      await reportCheck(run, context);
+      failIfAny(run.items);
+      if (run.failure) {
+        throw new ReportedFailure(
+          run.failure.message,
+          run.failure.remedy === undefined ? {} : { remedy: run.failure.remedy },
+        );
+      }
+    }
+  }
+}
+
+/** Every registry was reported; the step fails when any of them failed. */
+function failIfAny(items: readonly RegistryItem<unknown>[]): void {
+  const failure = failureOf(items);
+  if (failure) {
+    throw new ReportedFailure(
+      failure.message,
+      failure.remedy === undefined ? {} : { remedy: failure.remedy },
+    );
   }
 }

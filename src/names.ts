@@ -9,6 +9,8 @@ export const Inputs = {
   ClusterName: "cluster-name",
   AcrName: "acr-name",
   AcrResourceId: "acr-resource-id",
+  CreateRegistry: "create-registry",
+  RegistrySku: "registry-sku",
   Mode: "mode",
   DryRun: "dry-run",
   Role: "role",
@@ -36,6 +38,8 @@ export type InputName = (typeof Inputs)[keyof typeof Inputs];
 export const Defaults = {
   [Inputs.AcrName]: "",
   [Inputs.AcrResourceId]: "",
+  [Inputs.CreateRegistry]: "false",
+  [Inputs.RegistrySku]: "Basic",
   [Inputs.Mode]: "attach",
   [Inputs.DryRun]: "false",
   [Inputs.Role]: "auto",
@@ -63,4 +67,6 @@ export const Outputs = {
   PlannedChanges: "planned-changes",
   RemovedAssignmentIds: "removed-assignment-ids",
   HasPullAccess: "has-pull-access",
+  Reasons: "reasons",
+  Registries: "registries",
 } as const;

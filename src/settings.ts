@@ -11,8 +11,15 @@ import {
 import { secretForms } from "./auth/secrets.ts";
 import type { RegistryRef } from "./domain/ports.ts";
 import type { RoleChoice } from "./domain/roles.ts";
-import { isGuid, parseResourceId } from "./domain/resource-id.ts";
+import { isGuid } from "./domain/resource-id.ts";
 import { ActionError } from "./errors.ts";
+import {
+  checkRegistryChoice,
+  parseRegistryList,
+  parseRegistryName,
+  parseRegistrySku,
+  type RegistrySku,
+} from "./settings-registries.ts";
 import { Defaults, Inputs, type InputName } from "./names.ts";
 import { runnerLog } from "./log.ts";
 
@@ -24,8 +31,12 @@ export interface Settings {
   readonly resourceGroup: string;
   /** Name of the AKS cluster. */
   readonly clusterName: string;
-  /** The registry to attach. */
-  readonly registry: RegistryRef;
+  /** The registries, in input order (empty: with `createRegistry`, one named after the cluster). */
+  readonly registries: readonly RegistryRef[];
+  /** Attach: create a registry found nowhere, in the cluster's group and region. */
+  readonly createRegistry: boolean;
+  /** The SKU of a registry `createRegistry` creates. */
+  readonly registrySku: RegistrySku;
   /**
    * How to sign in, to which cloud, and the subscription of the cluster (and of registries
    * given by name), settled by signing in (src/auth/session.ts).
@@ -86,58 +97,7 @@ function parseClusterName(raw: string): string {
   return raw;
 }
 
-/**
- * A registry name (`myacr`) or login server (`myacr.azurecr.io`, or a login server with a
- * domain-name-label hash such as `myacr-e7d4hkc5.azurecr.io`) to the registry name.
- */
-export function parseRegistryName(raw: string): string {
-  const input = Inputs.AcrName;
-  const firstLabel = raw.split(".")[0] ?? "";
-  const name = raw.includes(".") ? (firstLabel.split("-")[0] ?? "") : raw;
-  const looksLikeHost = !raw.includes(".") || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(raw);
-  if (!looksLikeHost || !/^[a-zA-Z0-9]{5,50}$/.test(name)) {
-    refuse(
-      input,
-      raw,
-      "is not a registry name or login server",
-      "Use the registry's name (5-50 letters and digits, e.g. myregistry) or its login server " +
-        "(e.g. myregistry.azurecr.io).",
-    );
-  }
-  return name.toLowerCase();
-}
-
-/** Exactly one of `acr-name` and `acr-resource-id`. */
-export function parseRegistryRef(acrName: string, acrResourceId: string): RegistryRef {
-  if (acrName !== "" && acrResourceId !== "") {
-    throw new ActionError(
-      `Inputs '${Inputs.AcrName}' and '${Inputs.AcrResourceId}' are both set; they are alternatives.`,
-      {
-        remedy:
-          `Keep one: '${Inputs.AcrName}' for a registry in the cluster's subscription, or ` +
-          `'${Inputs.AcrResourceId}' for a registry anywhere in the tenant.`,
-      },
-    );
-  }
-  if (acrResourceId !== "") {
-    const id = parseResourceId(
-      acrResourceId,
-      "Microsoft.ContainerRegistry/registries",
-      Inputs.AcrResourceId,
-    );
-    const { subscriptionId, resourceGroup, name } = id;
-    return { kind: "id", id: id.id, subscriptionId, resourceGroup, name };
-  }
-  if (acrName !== "") return { kind: "name", name: parseRegistryName(acrName) };
-  throw new ActionError(
-    `No registry given: set '${Inputs.AcrName}' or '${Inputs.AcrResourceId}'.`,
-    {
-      remedy:
-        `Set '${Inputs.AcrName}' to the registry's name (e.g. myregistry) or ` +
-        `'${Inputs.AcrResourceId}' to its full resource id.`,
-    },
-  );
-}
+export { parseRegistryList, parseRegistryName, parseRegistrySku };
 
 export function parseTimeoutSeconds(raw: string): number {
   const input = Inputs.TimeoutSeconds;
@@ -231,7 +191,9 @@ export function readSettings(
   const settings: Settings = {
     resourceGroup: check(() => parseResourceGroup(input(Inputs.ResourceGroup))),
     clusterName: check(() => parseClusterName(input(Inputs.ClusterName))),
-    registry: check(() => parseRegistryRef(input(Inputs.AcrName), input(Inputs.AcrResourceId))),
+    registries: check(() => parseRegistryList(input(Inputs.AcrName), input(Inputs.AcrResourceId))),
+    createRegistry: check(() => parseBoolean(Inputs.CreateRegistry, input(Inputs.CreateRegistry))),
+    registrySku: check(() => parseRegistrySku(input(Inputs.RegistrySku))),
     signIn: check(() => parseSignInSettings(readSignInInputs(read), runner)),
     timeoutSeconds: check(() => parseTimeoutSeconds(input(Inputs.TimeoutSeconds))),
     mode: check(() => parseMode(input(Inputs.Mode))),
@@ -243,6 +205,13 @@ export function readSettings(
     ),
   };
 
+  // Only once each of them has been read: the combination of the registry inputs and the mode.
+  if (problems.length === 0) {
+    check(() => {
+      checkRegistryChoice(settings.registries, settings.createRegistry, settings.mode);
+    });
+  }
+
   const [only, ...more] = problems;
   if (only && more.length === 0) throw only;
   if (more.length > 0) {
@@ -251,17 +220,36 @@ export function readSettings(
         problems.map((p) => `- ${p.message}${p.remedy ? ` ${p.remedy}` : ""}`).join("\n"),
     );
   }
+  // A runner passes action.yml's default (Basic) when the step does not set the input: only
+  // another SKU says that the step meant to create a registry.
+  const sku = read(Inputs.RegistrySku);
+  if (!settings.createRegistry && sku !== "" && sku !== Defaults[Inputs.RegistrySku]) {
+    runnerLog.warning(
+      `Input '${Inputs.RegistrySku}' only applies with '${Inputs.CreateRegistry}: true'; it is ` +
+        `ignored here. Remove it, or set '${Inputs.CreateRegistry}: true'.`,
+    );
+  }
+  if (settings.dryRun && settings.mode === "check") {
+    runnerLog.warning(
+      `Input '${Inputs.DryRun}' is not needed with '${Inputs.Mode}: check': check never writes. ` +
+        `Remove '${Inputs.DryRun}: true' from the step.`,
+    );
+  }
   logSettings(settings);
   return settings;
 }
 
 /** One debug line per setting; the secret is never among them. */
 function logSettings(settings: Settings): void {
-  const registry =
-    settings.registry.kind === "id" ? settings.registry.id : `${settings.registry.name} (by name)`;
+  const registries = settings.registries
+    .map((ref) => (ref.kind === "id" ? ref.id : `${ref.loginServer ?? ref.name} (by name)`))
+    .join(", ");
   runnerLog.debug(`${Inputs.ResourceGroup}: ${settings.resourceGroup}`);
   runnerLog.debug(`${Inputs.ClusterName}: ${settings.clusterName}`);
-  runnerLog.debug(`registry: ${registry}`);
+  runnerLog.debug(`registries: ${registries || "(none: named after the cluster)"}`);
+  runnerLog.debug(
+    `${Inputs.CreateRegistry}: ${String(settings.createRegistry)}, ${Inputs.RegistrySku}: ${settings.registrySku}`,
+  );
   for (const line of describeSignInSettings(settings.signIn)) runnerLog.debug(line);
   runnerLog.debug(`${Inputs.TimeoutSeconds}: ${settings.timeoutSeconds}`);
   runnerLog.debug(`${Inputs.Mode}: ${settings.mode}, ${Inputs.DryRun}: ${settings.dryRun}`);

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import type { Fault } from "../../emulator/index.ts";
-import { ACR_PULL, ids, scopes } from "../fixtures.ts";
+import { ACR_PULL, ids, names, scopes } from "../fixtures.ts";
 import { errorText, useEmulator } from "./harness.ts";
 
 const harness = useEmulator();
@@ -206,12 +206,19 @@ describe("faults the action reports at once", () => {
     },
   );
 
-  it("404 on the cluster: fails fast, one request", async () => {
+  it("404 on the cluster: fails fast, naming the cluster, its group and the clusters there", async () => {
     const result = await run({ "cluster-name": "aks-missing" });
 
     expect(result.exitCode).toBe(1);
-    expect(errorText(result)).toMatch(/ResourceNotFound.*aks-missing/);
+    expect(errorText(result)).toContain(
+      `Cluster 'aks-missing' was not found in resource group '${names.clusterGroup}' of ` +
+        `subscription ${ids.subscription}. The clusters the signed-in principal sees there: ` +
+        `${names.cluster}, ${names.legacyCluster}, aks-noidentity.`,
+    );
+    // One read of the cluster, and one extra read of the group, only because it failed.
     expect(requestsMatching("GET", "/managedClusters/")).toHaveLength(1);
+    expect(requestsMatching("GET", /\/managedClusters$/)).toHaveLength(1);
+    expect(harness.armWrites()).toEqual([]);
   });
 
   it("PrincipalNotFound until the deadline: fails with what to do, grants nothing", async () => {

@@ -5,6 +5,7 @@
  * output key may appear that the action does not declare, and an answer whose id or login
  * server is not one fails the step naming the field, with no output set from it.
  */
+import { readActionMetadata } from "../../scripts/action-metadata.ts";
 import { describe, expect, it } from "@jest/globals";
 import { everyField, HOSTILE, HOSTILE_ALL } from "../../emulator/index.ts";
 import type { ActionRun } from "../../scripts/local-runner.ts";
@@ -24,16 +25,7 @@ const OWN_COMMANDS = new Set([
   "add-mask",
 ]);
 /** Output keys action.yml declares. */
-const DECLARED_OUTPUTS = new Set([
-  "login-server",
-  "registry-id",
-  "principal-id",
-  "role-assignment-id",
-  "changed",
-  "planned-changes",
-  "removed-assignment-ids",
-  "has-pull-access",
-]);
+const DECLARED_OUTPUTS = new Set(readActionMetadata().outputs.map((output) => output.name));
 
 /**
  * Every line the runner would read as a command, split the way the runner splits lines (LF,

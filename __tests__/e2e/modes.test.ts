@@ -98,6 +98,10 @@ describe("mode: detach", () => {
     expect(shownSummary(result)).toContain("would remove 1 assignment (dry run)");
     expect(shownSummary(result)).toContain(`would be removed ${target.name.slice(0, 8)}…`);
     expect(shownSummary(result)).toContain(target.id);
+    expect(JSON.parse(result.outputs["registries"]!)[0]).toMatchObject({
+      outcome: "would-remove",
+      assignmentIds: [target.id],
+    });
   });
 });
 
@@ -143,6 +147,9 @@ describe("mode: check", () => {
       expect(result.exitCode).toBe(1);
       expect(result.outputs["has-pull-access"]).toBe("false");
       expect(shownSummary(result)).toMatch(reason);
+      // The reasons output has it; no second summary repeats the failure.
+      expect(result.summary).not.toContain("failed</h3>");
+      expect(JSON.parse(result.outputs["reasons"]!).join("\n")).toMatch(reason);
       expect(errorText(result)).toMatch(reason);
       expect(errorText(result)).toContain("fail-on-missing");
       expect(armWrites()).toEqual([]);
@@ -155,6 +162,27 @@ describe("mode: check", () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs["has-pull-access"]).toBe("false");
     expect(warningText(result)).toContain("cannot pull");
+  });
+
+  it("says that dry-run is not needed with check, and checks", async () => {
+    grant(scopes.registry, definition(ACR_PULL));
+
+    const result = await run({ mode: "check", "dry-run": "true" });
+
+    expect(result.exitCode).toBe(0);
+    expect(warningText(result)).toContain(
+      "Input 'dry-run' is not needed with 'mode: check': check never writes.",
+    );
+    expect(result.outputs["has-pull-access"]).toBe("true");
+  });
+
+  it("warns on attach, as check does, about what breaks pulls although RBAC is right", async () => {
+    const result = await run({ "acr-name": names.farRegistry });
+
+    expect(result.exitCode).toBe(0);
+    expect(warningText(result)).toContain("public network access disabled");
+    expect(warningText(result)).toMatch(/westeurope.*eastus/);
+    expect(result.summary).toContain("public network access disabled");
   });
 
   it("warns about what breaks pulls although RBAC is right", async () => {

@@ -127,9 +127,10 @@ describe("the job summary of a run", () => {
     expect(failed.exitCode).toBe(1);
     expect(failed.summary).toContain("<h3>AKS ← ACR: attach failed</h3>");
     const text = shown(failed.summary);
-    expect(text).toContain("❌ aks-demo → pull identity → pull role → nosuchregistry: failed");
-    expect(text).toMatch(/What failed\nContainer registry 'nosuchregistry' was not found/);
-    expect(text).toMatch(/How to fix\nCheck 'acr-name'/);
+    // The cluster and its identity were read: only the registry failed.
+    expect(text).toMatch(/❌ aks-demo → kubelet identity \S+ → pull role → nosuchregistry: failed/);
+    expect(text).toMatch(/what failed\nContainer registry 'nosuchregistry' was not found/);
+    expect(text).toMatch(/How to fix\nCheck the name in 'acr-name'/);
     expect(diagram(failed.summary)[2]).toMatch(/r0\["❌ nosuchregistry<br\/>failed"\]:::failed$/);
     expect(failed.summary).not.toContain("<pre");
   });

@@ -142,8 +142,10 @@ describe("the commands npm run emulator prints", () => {
 
     expect(output).toMatch(/^::error::.*Microsoft\.Authorization\/roleAssignments\/write/m);
     expect(output).toContain("demoacr.azurecr.io"); // the registry was read
-    expect(section(output, "outputs")).not.toContain("changed<<");
-    expect(section(output, "job summary")).not.toBe("");
+    // Every registry's outcome is reported, the failed one too: nothing changed.
+    expect(section(output, "outputs")).toMatch(/^changed<<(\S+)\nfalse\n\1$/m);
+    expect(section(output, "outputs")).toMatch(/"outcome":"failed"/);
+    expect(section(output, "job summary")).toContain("roleAssignments/write");
   });
 
   it("--rights none: even the cluster read is ARM's 403", async () => {

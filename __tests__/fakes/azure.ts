@@ -10,6 +10,7 @@ import type {
   ClusterPort,
   DirectoryPort,
   Log,
+  NewRegistry,
   NewRoleAssignment,
   Permission,
   Registry,
@@ -124,7 +125,16 @@ export class FakeAzure implements AzurePorts {
   /** Assignments another writer made while a `create` was in flight. */
   readonly writtenByOthers: RoleAssignment[] = [];
   private readonly clusterList: Cluster[] = [];
+  /** Per cluster name: what its next reads answer, before it settles on its entry above. */
+  private readonly clusterStates = new Map<string, Cluster[]>();
   private readonly registryList: Registry[] = [];
+  /** Registry names held in Azure by registries the caller cannot see. */
+  private readonly takenNames = new Set<string>();
+  /** Subscriptions the caller can see, besides the fake's own. */
+  readonly otherSubscriptions: { subscriptionId: string; displayName: string }[] = [];
+  /** Every read the ports received, as `<operation> <target>`: with `writes`, the request log. */
+  readonly reads: string[] = [];
+  private searchRefused = false;
   private readonly unlisted = new Set<RoleAssignment>();
   private competitor: CompetingWriter | undefined;
   /** Every write the ports received, as `PUT <id>` or `DELETE <id>`: the fake's request log. */
@@ -160,6 +170,31 @@ export class FakeAzure implements AzurePorts {
   addRegistry(registry: Registry): Registry {
     this.registryList.push(registry);
     return registry;
+  }
+
+  /** The registries there are now, created ones included. */
+  registriesNow(): readonly Registry[] {
+    return this.registryList;
+  }
+
+  /** A registry name held by a registry in a tenant or subscription the caller cannot see. */
+  takeNameElsewhere(name: string): void {
+    this.takenNames.add(name.toLowerCase());
+  }
+
+  /** Makes the next reads of a cluster answer these (a cluster still being created, say). */
+  provisionCluster(name: string, states: readonly Partial<Cluster>[]): void {
+    const base = this.clusterList.find((c) => c.name === name);
+    if (!base) throw new Error(`no cluster ${name}`);
+    this.clusterStates.set(
+      name,
+      states.map((state) => ({ ...base, ...state })),
+    );
+  }
+
+  /** Makes Resource Graph refuse queries (a caller without it, or an outage). */
+  refuseSearches(): void {
+    this.searchRefused = true;
   }
 
   /** A custom role (or a second role of the same name); built-in roles are there already. */
@@ -218,46 +253,89 @@ export class FakeAzure implements AzurePorts {
 
   readonly clusters: ClusterPort = {
     getCluster: async (resourceGroup, name) => {
+      this.reads.push(`GET cluster ${name}`);
       const cluster = this.clusterList.find((c) =>
         normalized(c.id).endsWith(
           `/resourcegroups/${resourceGroup.toLowerCase()}/providers/microsoft.containerservice/managedclusters/${name.toLowerCase()}`,
         ),
       );
       if (!cluster) this.fail(`no cluster ${name} in ${resourceGroup}`);
-      return cluster;
+      const next = this.clusterStates.get(cluster.name)?.shift();
+      return next ?? cluster;
     },
   };
 
-  readonly registries: RegistryPort = {
-    getRegistry: async (ref, preferredResourceGroup) => {
-      const found =
-        ref.kind === "id"
-          ? this.registryList.find((r) => normalized(r.id) === normalized(ref.id))
-          : (this.registriesNamed(ref.name).find((r) =>
-              normalized(r.id).includes(`/resourcegroups/${preferredResourceGroup.toLowerCase()}/`),
-            ) ?? this.registriesNamed(ref.name)[0]);
-      if (!found) this.fail(`no registry ${JSON.stringify(ref)}`);
-      return found;
-    },
-  };
-
-  private registriesNamed(name: string): Registry[] {
-    const inSubscription = `/subscriptions/${this.subscriptionId.toLowerCase()}/`;
-    return this.registryList.filter(
-      (r) =>
-        r.name.toLowerCase() === name.toLowerCase() && normalized(r.id).startsWith(inSubscription),
+  private visibleSubscriptions(): Set<string> {
+    return new Set(
+      [this.subscriptionId, ...this.otherSubscriptions.map((s) => s.subscriptionId)].map((s) =>
+        s.toLowerCase(),
+      ),
     );
   }
 
+  readonly registries: RegistryPort = {
+    readRegistry: async (id) => {
+      this.reads.push(`GET registry ${id}`);
+      return this.registryList.find((r) => normalized(r.id) === normalized(id));
+    },
+    listRegistries: async (subscriptionId) => {
+      this.reads.push(`LIST registries ${subscriptionId}`);
+      return this.registryList.filter((r) => subscriptionOf(r.id) === subscriptionId);
+    },
+    searchRegistries: async (names) => {
+      this.reads.push(`SEARCH registries ${names.join(",")}`);
+      if (this.searchRefused) throw new ActionError("Resource Graph refused the query.");
+      const visible = this.visibleSubscriptions();
+      const wanted = new Set(names.map((n) => n.toLowerCase()));
+      return this.registryList.filter(
+        (r) => wanted.has(r.name.toLowerCase()) && visible.has(subscriptionOf(r.id)!.toLowerCase()),
+      );
+    },
+    listSubscriptions: async () => {
+      this.reads.push("LIST subscriptions");
+      return [
+        { subscriptionId: this.subscriptionId, displayName: "cluster subscription" },
+        ...this.otherSubscriptions,
+      ];
+    },
+    checkNameAvailability: async (_subscriptionId, name) => {
+      this.reads.push(`CHECK name ${name}`);
+      if (!/^[a-zA-Z0-9]{5,50}$/.test(name)) {
+        return { available: false, reason: "Invalid", message: "5-50 letters and digits" };
+      }
+      const taken =
+        this.takenNames.has(name.toLowerCase()) ||
+        this.registryList.some((r) => r.name.toLowerCase() === name.toLowerCase());
+      return taken
+        ? {
+            available: false,
+            reason: "AlreadyExists",
+            message: `The registry ${name} is already in use.`,
+          }
+        : { available: true, reason: undefined, message: undefined };
+    },
+    createRegistry: async (spec: NewRegistry) => {
+      const id = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${spec.name}`;
+      this.writes.push(`PUT ${id}`);
+      const registry: Registry = {
+        id,
+        name: spec.name,
+        loginServer: `${spec.name}.azurecr.io`,
+        location: spec.location,
+        roleAssignmentMode: "LegacyRegistryPermissions",
+        publicNetworkAccess: "Enabled",
+      };
+      this.registryList.push(registry);
+      return registry;
+    },
+  };
+
   readonly roleAssignments: RoleAssignmentPort = {
-    // ARM's listForScope with a principalId filter: assignments at, above and below the scope.
-    listForPrincipal: async (scope, principalId) =>
-      this.assignments.filter(
-        (a) =>
-          !this.unlisted.has(a) &&
-          a.principalId.toLowerCase() === principalId.toLowerCase() &&
-          (contains(a.scope, scope) || contains(scope, a.scope)),
-      ),
+    // ARM's listForScope with `$filter=atScope()`: every principal's, at and above the scope.
+    listAtScope: async (scope) => {
+      this.reads.push(`LIST assignments ${scope}`);
+      return this.assignments.filter((a) => !this.unlisted.has(a) && contains(a.scope, scope));
+    },
 
     create: async (wanted) => {
       this.writes.push(`PUT ${assignmentIdFor(wanted.scope, wanted.name)}`);

@@ -6,7 +6,7 @@
  * with none.
  */
 import type { Cluster, Registry, RegistryRef } from "../../src/domain/ports.ts";
-import type { TargetRequest } from "../../src/workflows/target.ts";
+import type { CheckRequest } from "../../src/workflows/check.ts";
 import type { Seed } from "../../emulator/index.ts";
 import type { SeedCluster, SeedRegistry } from "../../emulator/seed.ts";
 import { ids, names, testSeed } from "../fixtures.ts";
@@ -91,7 +91,8 @@ export function byName(name: string): RegistryRef {
 }
 
 /** aks-demo and demoacr. */
-export const target: TargetRequest = {
+export const target: CheckRequest = {
+  subscriptionId: ids.subscription,
   resourceGroup: names.clusterGroup,
   clusterName: names.cluster,
   registry: byName(names.registry),

@@ -72,7 +72,7 @@ describe("cluster port", () => {
     expect(cluster.servicePrincipalClientId).toBe("msi");
   });
 
-  it("says which cluster is missing", async () => {
+  it("says which cluster is missing, where, and which clusters are there", async () => {
     const read = portsFor(ids.deployer.appId, secrets.deployer).clusters.getCluster(
       names.clusterGroup,
       "nope",
@@ -80,52 +80,48 @@ describe("cluster port", () => {
     );
 
     await expect(read).rejects.toThrow(ActionError);
-    await expect(read).rejects.toThrow(/ResourceNotFound.*request id/);
+    await expect(read).rejects.toThrow(
+      `Cluster 'nope' was not found in resource group '${names.clusterGroup}' of subscription ` +
+        `${ids.subscription}. The clusters the signed-in principal sees there: ` +
+        `${names.cluster}, ${names.legacyCluster}, aks-noidentity.`,
+    );
   });
 });
 
 describe("registry port", () => {
   it.each([
-    [
-      "in the cluster's group",
-      { kind: "name" as const, name: names.localRegistry },
-      scopes.localRegistry,
-    ],
-    [
-      "elsewhere in the subscription",
-      { kind: "name" as const, name: names.registry },
-      scopes.registry,
-    ],
-    [
-      "by id",
-      {
-        kind: "id" as const,
-        id: scopes.registry,
-        subscriptionId: ids.subscription,
-        resourceGroup: names.registryGroup,
-        name: names.registry,
-      },
-      scopes.registry,
-    ],
-  ])("finds a registry %s", async (_, ref, expectedId) => {
-    const registry = await portsFor(ids.deployer.appId, secrets.deployer).registries.getRegistry(
-      ref,
-      names.clusterGroup,
+    ["in the cluster's group", scopes.localRegistry],
+    ["in another group", scopes.registry],
+  ])("reads a registry by id %s", async (_, id) => {
+    const registry = await portsFor(ids.deployer.appId, secrets.deployer).registries.readRegistry(
+      id,
       { signal },
     );
 
-    expect(registry.id).toBe(expectedId);
-    expect(registry.loginServer).toMatch(/\.azurecr\.io$/);
+    expect(registry?.id).toBe(id);
+    expect(registry?.loginServer).toMatch(/\.azurecr\.io$/);
   });
 
-  it("names the registry it could not find and what to set instead", async () => {
-    const find = portsFor(ids.deployer.appId, secrets.deployer).registries.getRegistry(
-      { kind: "name", name: "missingacr" },
-      names.clusterGroup,
-      { signal },
-    );
+  it("reads no registry where there is none, and lists the subscription's", async () => {
+    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+    const missing = `/subscriptions/${ids.subscription}/resourceGroups/${names.clusterGroup}/providers/Microsoft.ContainerRegistry/registries/missingacr`;
 
-    await expect(find).rejects.toThrow(/'missingacr' was not found/);
+    expect(await ports.registries.readRegistry(missing, { signal })).toBeUndefined();
+    const all = await ports.registries.listRegistries(ids.subscription, { signal });
+    expect(all.map((r) => r.name).sort()).toEqual(
+      [names.abacRegistry, names.registry, names.farRegistry, names.localRegistry].sort(),
+    );
+  });
+
+  it("says whether a registry name is free", async () => {
+    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+
+    expect(
+      await ports.registries.checkNameAvailability(ids.subscription, names.registry, { signal }),
+    ).toMatchObject({ available: false, reason: "AlreadyExists" });
+    expect(
+      await ports.registries.checkNameAvailability(ids.subscription, "freshacr01", { signal }),
+    ).toMatchObject({ available: true });
   });
 });
 
@@ -136,10 +132,8 @@ describe("role assignment port", () => {
 
     const outcome = await ports.roleAssignments.create(newAssignment(name), { signal });
     const again = await ports.roleAssignments.create(newAssignment(name), { signal });
-    const listed = await ports.roleAssignments.listForPrincipal(
-      scopes.registry,
-      ids.kubelet.objectId,
-      { signal },
+    const listed = (await ports.roleAssignments.listAtScope(scopes.registry, { signal })).filter(
+      (a) => a.principalId === ids.kubelet.objectId,
     );
 
     expect(outcome).toEqual({

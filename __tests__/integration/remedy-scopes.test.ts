@@ -75,14 +75,6 @@ function grantCommands(error: ActionError): string[] {
   return (error.remedy ?? "").split("\n").filter((line) => line.includes("az role assignment"));
 }
 
-const registryById = {
-  kind: "id" as const,
-  id: scopes.registry,
-  subscriptionId: ids.subscription,
-  resourceGroup: names.registryGroup,
-  name: names.registry,
-};
-
 describe("the remedy for a refused request grants on the scope that fixes it", () => {
   // The registry SDK's pagers replace ARM's message ("Pagination failed with unexpected statusCode 403"),
   // so a refused list does not name the caller: its command says whom to put in instead.
@@ -102,25 +94,21 @@ describe("the remedy for a refused request grants on the scope that fixes it", (
     [
       "reading a registry given by id",
       "none",
-      (ports) => ports.registries.getRegistry(registryById, names.clusterGroup, { signal }),
+      (ports) => ports.registries.readRegistry(scopes.registry, { signal }),
       scopes.registry,
       named,
     ],
     [
-      "looking a registry up by name (group and subscription both refused)",
+      "listing the subscription's registries",
       "none",
-      (ports) =>
-        ports.registries.getRegistry({ kind: "name", name: names.registry }, names.clusterGroup, {
-          signal,
-        }),
+      (ports) => ports.registries.listRegistries(ids.subscription, { signal }),
       scopes.subscription,
       unnamed,
     ],
     [
-      "listing the identity's assignments at the registry",
+      "listing the role assignments that apply to the registry",
       "none",
-      (ports) =>
-        ports.roleAssignments.listForPrincipal(scopes.registry, ids.kubelet.objectId, { signal }),
+      (ports) => ports.roleAssignments.listAtScope(scopes.registry, { signal }),
       scopes.registry,
       named,
     ],

@@ -29,6 +29,7 @@ const scopes = {
 const signal = new AbortController().signal;
 
 const request: AttachRequest = {
+  subscriptionId: subscription,
   resourceGroup: "rg-aks",
   clusterName: "aks-demo",
   registry: { kind: "name", name: "demoacr" },

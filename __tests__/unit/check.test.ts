@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import { check } from "../../src/workflows/check.ts";
-import type { TargetRequest } from "../../src/workflows/target.ts";
+import type { CheckRequest } from "../../src/workflows/check.ts";
 import {
   ACR_PULL,
   ACR_PUSH,
@@ -41,14 +41,14 @@ function customWorld(): FakeAzure {
   return azure;
 }
 
-function run(azure: FakeAzure, request: TargetRequest = target) {
+function run(azure: FakeAzure, request: CheckRequest = target) {
   return check(request, azure, { signal, log: new RecordingLog() });
 }
 
-const onAbac: TargetRequest = { ...target, registry: byName("abacacr") };
+const onAbac: CheckRequest = { ...target, registry: byName("abacacr") };
 
 describe("check", () => {
-  it.each<[string, string, string, TargetRequest]>([
+  it.each<[string, string, string, CheckRequest]>([
     ["AcrPull at the registry", scopes.registry, ACR_PULL, target],
     ["AcrPull at its resource group", scopes.registryGroup, ACR_PULL, target],
     ["AcrPull at its subscription", scopes.subscription, ACR_PULL, target],

@@ -145,7 +145,7 @@ describe("detach", () => {
     expect(azure.assignments).toEqual(kept);
     expect(azure.writes).toEqual([]);
     expect(log.lines).toContain(
-      "No AcrPull or Container Registry Repository Reader assignment of the identity at the registry: nothing to remove.",
+      "No AcrPull or Container Registry Repository Reader assignment of the identity at demoacr: nothing to remove.",
     );
   });
 
@@ -197,7 +197,9 @@ describe("detach", () => {
     ]);
     expect(azure.assignments).toEqual([stays]);
     expect(log.lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^warning: The identity can still pull: .* at ${scope} `)),
+      expect.stringMatching(
+        new RegExp(`^warning: The identity can still pull from demoacr: .* at ${scope} `),
+      ),
     );
   });
 

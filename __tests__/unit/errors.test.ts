@@ -275,6 +275,38 @@ describe("every remedy's az command grants on the right scope", () => {
     ],
     ["creating the role assignment", createAssignment, registryScope],
     [
+      "creating a registry (it does not exist yet: its group)",
+      {
+        operation: "create the container registry aksaksdemoacr",
+        scope: `${subscription}/resourceGroups/rg-aks/providers/Microsoft.ContainerRegistry/registries/aksaksdemoacr`,
+        permission: "Microsoft.ContainerRegistry/registries/write",
+      },
+      `${subscription}/resourceGroups/rg-aks`,
+    ],
+    [
+      "checking a registry name",
+      {
+        operation: "check whether the registry name aksaksdemoacr is free",
+        scope: subscription,
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      },
+      subscription,
+    ],
+    [
+      "searching every subscription (Resource Graph)",
+      {
+        operation: "search the container registries of every visible subscription",
+        scope: "/providers/Microsoft.ResourceGraph/resources",
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      },
+      "/subscriptions/<subscription-id>",
+    ],
+    [
+      "listing the subscriptions",
+      { operation: "list the subscriptions", scope: "/subscriptions" },
+      "/subscriptions/<subscription-id>",
+    ],
+    [
       "deleting a role assignment (addressed by its own id)",
       {
         operation: "delete the role assignment",
@@ -306,10 +338,14 @@ describe("every remedy's az command grants on the right scope", () => {
       expect([...command.matchAll(/--scope (\S+)/g)].map((m) => m[1])).toEqual([expected]);
       expect(command).toContain(`--assignee-object-id ${callerObjectId}`);
     }
+    // A write that is not an assignment needs a role that writes, never Reader.
+    if (context.permission?.endsWith("registries/write")) {
+      for (const command of commands) expect(command).toContain("--role Contributor");
+    }
     // The codes that grant something must print the command that does it.
     if (code === "AuthorizationFailed") {
       expect(commands.length).toBeGreaterThan(0);
-      expect(error.remedy).toContain(`on ${expected}`);
+      expect(error.remedy).toContain(expected.includes("<") ? expected : `on ${expected}`);
     }
     // No remedy names a role assignment's own id as a place to grant on.
     expect(error.remedy).not.toMatch(/--scope \S*roleAssignments\//);

@@ -13,6 +13,7 @@ import { Defaults, Inputs, Outputs } from "../../src/names.ts";
 import { readActionMetadata } from "../../scripts/action-metadata.ts";
 import { reportAttach, reportCheck, reportDetach, type ReportContext } from "../../src/report.ts";
 import { readSettings, type InputReader } from "../../src/settings.ts";
+import type { PipelineRun } from "../../src/workflows/pipeline.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -117,6 +118,32 @@ describe("outputs", () => {
   };
   const role = { name: "AcrPull", guid: "7f951dda-4ed3-4680-a7ca-43fe172d538d" };
 
+  const cluster = {
+    id: "c",
+    name: "c",
+    location: "westeurope",
+    kubeletIdentity: { objectId: identity.objectId },
+    servicePrincipalClientId: undefined,
+    controlPlanePrincipalId: undefined,
+  };
+
+  /** A run over the one registry, with this result. */
+  function runOf<R>(result: R): PipelineRun<R> {
+    return {
+      cluster,
+      identity,
+      items: [
+        {
+          entry: { kind: "name", name: registry.name },
+          label: registry.name,
+          registry,
+          result,
+          error: undefined,
+        },
+      ],
+    };
+  }
+
   /** The names a report writes to GITHUB_OUTPUT. */
   async function namesSet(report: () => Promise<void>): Promise<string[]> {
     const file = join(directory, `output-${readdirSync(directory).length}`);
@@ -140,7 +167,7 @@ describe("outputs", () => {
     const set = new Set([
       ...(await namesSet(() =>
         reportAttach(
-          {
+          runOf({
             registry,
             identity,
             role,
@@ -150,13 +177,14 @@ describe("outputs", () => {
             changed: true,
             plannedChanges: 0,
             warnings: [],
-          },
+            registryCreation: undefined,
+          }),
           context("attach"),
         ),
       )),
       ...(await namesSet(() =>
         reportDetach(
-          {
+          runOf({
             registry,
             identity,
             roles: [role],
@@ -166,21 +194,14 @@ describe("outputs", () => {
             changed: true,
             plannedChanges: 0,
             dryRun: false,
-          },
+          }),
           context("detach"),
         ),
       )),
       ...(await namesSet(() =>
         reportCheck(
-          {
-            cluster: {
-              id: "c",
-              name: "c",
-              location: "westeurope",
-              kubeletIdentity: { objectId: identity.objectId },
-              servicePrincipalClientId: undefined,
-              controlPlanePrincipalId: undefined,
-            },
+          runOf({
+            cluster,
             registry,
             identity,
             mode: "legacy",
@@ -188,7 +209,7 @@ describe("outputs", () => {
             verdicts: [],
             reasons: [],
             warnings: [],
-          },
+          }),
           context("check"),
         ),
       )),

@@ -19,9 +19,9 @@ import {
 import type { PullIdentity, Registry, RoleAssignment } from "../../src/domain/ports.ts";
 import { BuiltInRoles } from "../../src/domain/roles.ts";
 import {
-  reportAttach,
-  reportCheck,
-  reportDetach,
+  reportAttach as reportAttachRun,
+  reportCheck as reportCheckRun,
+  reportDetach as reportDetachRun,
   ReportedFailure,
   reportFailure,
   type ReportContext,
@@ -31,6 +31,7 @@ import type { AssignmentVerdict } from "../../src/workflows/access.ts";
 import type { AttachResult } from "../../src/workflows/attach.ts";
 import type { CheckResult } from "../../src/workflows/check.ts";
 import type { DetachResult } from "../../src/workflows/detach.ts";
+import type { PipelineRun } from "../../src/workflows/pipeline.ts";
 import {
   ACR_PULL,
   ACR_PUSH,
@@ -150,6 +151,40 @@ const context: ReportContext = {
 
 const created = held(scopes.registry, ACR_PULL, "0d6f1c3e-2a4b-5c6d-8e7f-9a0b1c2d3e4f");
 
+/** A run over one registry, with this result. */
+function runOf<R extends { registry: Registry }>(result: R): PipelineRun<R> {
+  return {
+    cluster: clusterNamed("aks-demo"),
+    identity: kubelet,
+    items: [
+      {
+        entry: { kind: "name", name: result.registry.name },
+        label: result.registry.name,
+        registry: result.registry,
+        result,
+        error: undefined,
+      },
+    ],
+  };
+}
+
+const reportAttach = (result: AttachResult, reportContext: ReportContext) =>
+  reportAttachRun(runOf(result), reportContext);
+const reportDetach = (result: DetachResult, reportContext: ReportContext) =>
+  reportDetachRun(runOf(result), reportContext);
+/** A check of one registry; `failure` is the run's, when the step fails for it. */
+const reportCheck = (
+  { failure, ...result }: CheckResult & { failure?: ActionError },
+  reportContext: ReportContext,
+) => reportCheckRun({ ...runOf(result), ...(failure ? { failure } : {}) }, reportContext);
+
+/** The outputs but the JSON arrays (their own tests read them). */
+function singleOutputs(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(outputs()).filter(([name]) => name !== "registries" && name !== "reasons"),
+  );
+}
+
 describe("reportAttach", () => {
   const result: AttachResult = {
     registry,
@@ -161,12 +196,13 @@ describe("reportAttach", () => {
     changed: true,
     plannedChanges: 0,
     warnings: [],
+    registryCreation: undefined,
   };
 
   it("sets every attach output", async () => {
     await reportAttach(result, context);
 
-    expect(outputs()).toEqual({
+    expect(singleOutputs()).toEqual({
       "login-server": "demoacr.azurecr.io",
       "registry-id": scopes.registry,
       "principal-id": ids.kubelet.objectId,
@@ -332,7 +368,7 @@ describe("reportCheck", () => {
   it("sets has-pull-access and the granting assignment", async () => {
     await reportCheck(result, { ...context, mode: "check" });
 
-    expect(outputs()).toEqual({
+    expect(singleOutputs()).toEqual({
       "login-server": "demoacr.azurecr.io",
       "registry-id": scopes.registry,
       "principal-id": ids.kubelet.objectId,
@@ -383,20 +419,18 @@ describe("reportCheck", () => {
   });
 
   it("gives the fix when the step fails for it", async () => {
-    await expect(
-      reportCheck(
-        {
-          ...result,
-          hasPullAccess: false,
-          verdicts: [],
-          reasons: ["No role."],
-          failure: new ActionError("Cluster 'aks-demo' cannot pull.", {
-            remedy: "Run this action with 'mode: attach'.",
-          }),
-        },
-        { ...context, mode: "check" },
-      ),
-    ).rejects.toThrow(ReportedFailure);
+    await reportCheck(
+      {
+        ...result,
+        hasPullAccess: false,
+        verdicts: [],
+        reasons: ["No role."],
+        failure: new ReportedFailure("Cluster 'aks-demo' cannot pull.", {
+          remedy: "Run this action with 'mode: attach'.",
+        }),
+      },
+      { ...context, mode: "check" },
+    );
 
     expect(shown()).toContain(
       "demoacr: what failed\nThe cluster cannot pull from demoacr.azurecr.io.",
@@ -409,7 +443,7 @@ describe("reportFailure", () => {
   it("says what failed and how to fix it, on lines that wrap, naming what was asked", async () => {
     await reportFailure(
       "Container registry 'nosuch' was not found in subscription x.\nHow to fix: Check 'acr-name'.",
-      { ...context, registry: { kind: "name", name: "nosuch" }, role: { kind: "auto" } },
+      { ...context, registries: [{ kind: "name", name: "nosuch" }], role: { kind: "auto" } },
     );
 
     const text = summary();

@@ -179,3 +179,30 @@ describe("the debug log", () => {
     expect(debug).toContain("::debug::fail-on-missing: false");
   });
 });
+
+describe("inputs that do nothing in this step", () => {
+  it.each<[string, Inputs, RegExp]>([
+    [
+      "dry-run with check",
+      { mode: "check", "dry-run": "true" },
+      /Input 'dry-run' is not needed with 'mode: check'/,
+    ],
+    [
+      "registry-sku without create-registry",
+      { "registry-sku": "Premium" },
+      /Input 'registry-sku' only applies with 'create-registry: true'/,
+    ],
+  ])("warn about %s, and the step goes on", (_, overrides, warning) => {
+    const settings = settingsFrom(overrides);
+
+    expect(settings.mode).toBe(overrides.mode ?? "attach");
+    const warnings = runner.writes().filter((line) => line.startsWith("::warning::"));
+    expect(warnings.join("")).toMatch(warning);
+  });
+
+  it("says nothing when every input applies", () => {
+    settingsFrom({ "create-registry": "true", "registry-sku": "Premium", "acr-name": undefined });
+
+    expect(runner.writes().filter((line) => line.startsWith("::warning::"))).toEqual([]);
+  });
+});

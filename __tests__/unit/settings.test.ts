@@ -10,8 +10,6 @@ import { isScopeAtOrAbove, parseResourceId } from "../../src/domain/resource-id.
 import { ActionError, describeFailure } from "../../src/errors.ts";
 import {
   parseEndpoint,
-  parseRegistryName,
-  parseRegistryRef,
   parseTimeoutSeconds,
   readSettings,
   type Settings,
@@ -71,7 +69,9 @@ describe("readSettings", () => {
     expect(settings).toEqual({
       resourceGroup: "rg-aks",
       clusterName: "aks-demo",
-      registry: { kind: "name", name: "demoacr" },
+      registries: [{ kind: "name", name: "demoacr" }],
+      createRegistry: false,
+      registrySku: "Basic",
       signIn: {
         method: {
           kind: "service-principal",
@@ -103,7 +103,7 @@ describe("readSettings", () => {
 
     expect(settings.signIn.cloud).toEqual({ kind: "named", cloud: NamedClouds.AzureCloud });
     expect(settings.timeoutSeconds).toBe(300);
-    expect(settings.registry).toEqual({ kind: "name", name: "demoacr" });
+    expect(settings.registries).toEqual([{ kind: "name", name: "demoacr" }]);
   });
 
   it("trims whitespace around inputs", () => {
@@ -150,45 +150,67 @@ describe("readSettings", () => {
     [
       "a registry name in capitals",
       { "acr-name": "DemoAcr" },
-      { registry: { kind: "name", name: "demoacr" } },
+      { registries: [{ kind: "name", name: "demoacr" }] },
     ],
     [
       "a login server",
       { "acr-name": "demoacr.azurecr.io" },
-      { registry: { kind: "name", name: "demoacr" } },
+      { registries: [{ kind: "name", name: "demoacr", loginServer: "demoacr.azurecr.io" }] },
+    ],
+    [
+      "a login server as a URL, with a trailing slash",
+      { "acr-name": "https://demoacr.azurecr.io/" },
+      { registries: [{ kind: "name", name: "demoacr", loginServer: "demoacr.azurecr.io" }] },
     ],
     [
       "a login server with a domain-name-label hash",
       { "acr-name": "myacr-abc123.azurecr.io" },
-      { registry: { kind: "name", name: "myacr" } },
+      {
+        registries: [{ kind: "name", name: "myacr", loginServer: "myacr-abc123.azurecr.io" }],
+      },
     ],
     [
       "a sovereign-cloud login server in capitals",
       { "acr-name": "MYACR.AZURECR.US" },
-      { registry: { kind: "name", name: "myacr" } },
+      { registries: [{ kind: "name", name: "myacr", loginServer: "myacr.azurecr.us" }] },
     ],
     [
       "a registry resource id instead of a name",
       { "acr-name": undefined, "acr-resource-id": REGISTRY_ID },
       {
-        registry: {
-          kind: "id",
-          id: REGISTRY_ID,
-          subscriptionId: OTHER_SUBSCRIPTION,
-          ...REGISTRY_PARTS,
-        },
+        registries: [
+          { kind: "id", id: REGISTRY_ID, subscriptionId: OTHER_SUBSCRIPTION, ...REGISTRY_PARTS },
+        ],
       },
+    ],
+    [
+      "several registries by name and by id together",
+      { "acr-name": "demoacr, otheracr\n", "acr-resource-id": REGISTRY_ID },
+      {
+        registries: [
+          { kind: "name", name: "demoacr" },
+          { kind: "name", name: "otheracr" },
+          { kind: "id", id: REGISTRY_ID, subscriptionId: OTHER_SUBSCRIPTION, ...REGISTRY_PARTS },
+        ],
+      },
+    ],
+    [
+      "create-registry with no registry named, and a SKU in lower case",
+      { "acr-name": undefined, "create-registry": "true", "registry-sku": "premium" },
+      { registries: [], createRegistry: true, registrySku: "Premium" },
     ],
     [
       "a registry resource id as ARM writes it in lower case",
       { "acr-name": undefined, "acr-resource-id": REGISTRY_ID.toLowerCase() },
       {
-        registry: {
-          kind: "id",
-          id: REGISTRY_ID.toLowerCase(),
-          subscriptionId: OTHER_SUBSCRIPTION,
-          ...REGISTRY_PARTS,
-        },
+        registries: [
+          {
+            kind: "id",
+            id: REGISTRY_ID.toLowerCase(),
+            subscriptionId: OTHER_SUBSCRIPTION,
+            ...REGISTRY_PARTS,
+          },
+        ],
       },
     ],
     [
@@ -201,12 +223,14 @@ describe("readSettings", () => {
         ),
       },
       {
-        registry: {
-          kind: "id",
-          id: REGISTRY_ID.replace(OTHER_SUBSCRIPTION, OTHER_SUBSCRIPTION.toUpperCase()),
-          subscriptionId: OTHER_SUBSCRIPTION,
-          ...REGISTRY_PARTS,
-        },
+        registries: [
+          {
+            kind: "id",
+            id: REGISTRY_ID.replace(OTHER_SUBSCRIPTION, OTHER_SUBSCRIPTION.toUpperCase()),
+            subscriptionId: OTHER_SUBSCRIPTION,
+            ...REGISTRY_PARTS,
+          },
+        ],
       },
     ],
     [
@@ -388,11 +412,39 @@ describe("readSettings", () => {
       /myregistry\.azurecr\.io/,
     ],
     [
-      "a login server as a URL",
-      { "acr-name": "https://myacr.azurecr.io" },
+      "a login server as a URL with a path",
+      { "acr-name": "https://myacr.azurecr.io/v2/" },
       "acr-name",
-      "https://myacr.azurecr.io",
-      /login server/,
+      "https://myacr.azurecr.io/v2/",
+      /no path or query/,
+    ],
+    [
+      "a login server with a query",
+      { "acr-name": "myacr.azurecr.io?x=1" },
+      "acr-name",
+      "myacr.azurecr.io?x=1",
+      /no path or query/,
+    ],
+    [
+      "a registry SKU that is not one of the three",
+      { "registry-sku": "Free" },
+      "registry-sku",
+      "Free",
+      /Basic, Standard, Premium/,
+    ],
+    [
+      "create-registry with detach",
+      { "create-registry": "true", mode: "detach" },
+      "create-registry",
+      "detach",
+      /Remove 'create-registry: true'/,
+    ],
+    [
+      "create-registry with check",
+      { "create-registry": "true", mode: "check" },
+      "create-registry",
+      "check",
+      /Remove 'create-registry: true'/,
     ],
     [
       "a login server with a path",
@@ -594,13 +646,6 @@ describe("readSettings", () => {
     expect(describeFailure(error)).toMatch(/How to fix: /);
   });
 
-  it("refuses both acr-name and acr-resource-id, saying which to keep", () => {
-    const error = refusalOf({ "acr-name": "demoacr", "acr-resource-id": REGISTRY_ID });
-
-    expect(error.message).toMatch(/'acr-name' and 'acr-resource-id' are both set/);
-    expect(error.remedy).toMatch(/Keep one/);
-  });
-
   it("refuses neither acr-name nor acr-resource-id, saying what to set", () => {
     const error = refusalOf({ "acr-name": undefined, "acr-resource-id": undefined });
 
@@ -711,61 +756,6 @@ describe("readSettings", () => {
     refusalOf({ "client-secret": undefined });
 
     expect(runner.writes().join("")).not.toContain("::add-mask::");
-  });
-});
-
-describe("parseRegistryName", () => {
-  it.each([
-    ["demoacr", "demoacr"],
-    ["DemoACR01", "demoacr01"],
-    ["d".repeat(50), "d".repeat(50)],
-    ["demoacr.azurecr.io", "demoacr"],
-    ["myacr-abc123.azurecr.io", "myacr"],
-    ["myacr-e7d4hkc5.azurecr.cn", "myacr"],
-    ["MyAcr.AzureCR.io", "myacr"],
-  ])("reads %j as %j", (raw, expected) => {
-    expect(parseRegistryName(raw)).toBe(expected);
-  });
-
-  it.each([
-    "",
-    "acr",
-    "my-acr",
-    "my_acr",
-    "d".repeat(51),
-    ".azurecr.io",
-    "myacr.",
-    "myacr .azurecr.io",
-    "myacr.azurecr.io/",
-    "https://myacr.azurecr.io",
-  ])("refuses %j", (raw) => {
-    expect(() => parseRegistryName(raw)).toThrow(
-      /Input 'acr-name' is not a registry name or login server/,
-    );
-  });
-});
-
-describe("parseRegistryRef", () => {
-  it.each([
-    ["a name", "demoacr", "", { kind: "name", name: "demoacr" }],
-    ["a login server", "demoacr.azurecr.io", "", { kind: "name", name: "demoacr" }],
-    [
-      "an id",
-      "",
-      REGISTRY_ID,
-      { kind: "id", id: REGISTRY_ID, subscriptionId: OTHER_SUBSCRIPTION, ...REGISTRY_PARTS },
-    ],
-  ])("reads %s", (_, name, id, expected) => {
-    expect(parseRegistryRef(name, id)).toEqual(expected);
-  });
-
-  it.each([
-    ["both", "demoacr", REGISTRY_ID, /are both set/],
-    ["neither", "", "", /No registry given/],
-    ["a bad id", "", "/subscriptions", /'acr-resource-id' is not a valid resource id/],
-    ["a bad name", "a-b", "", /'acr-name' is not a registry name/],
-  ])("refuses %s", (_, name, id, message) => {
-    expect(() => parseRegistryRef(name, id)).toThrow(message);
   });
 });
 

@@ -2,6 +2,12 @@ import type { TokenCredential } from "@azure/identity";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
+import { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import {
+  createDefaultHttpClient,
+  createPipelineRequest,
+  RestError,
+} from "@azure/core-rest-pipeline";
 import { createClusterPort } from "./clusters.ts";
 import { createRegistryPort } from "./registries.ts";
 import { createRoleAssignmentPort } from "./role-assignments.ts";
@@ -64,9 +70,40 @@ export function createAzurePorts(connection: ArmConnection, subscriptionId: stri
   guardTokenHosts(authorization.pipeline, tokenHosts);
   const containerService = new ContainerServiceClient(credential, subscriptionId, modularOptions);
   guardTokenHosts(containerService.pipeline, tokenHosts);
+  const resourceGraph = new ResourceGraphClient(credential, modularOptions);
+  guardTokenHosts(resourceGraph.pipeline, tokenHosts);
+  const httpClient = createDefaultHttpClient();
+  /** A GET through Resource Graph's pipeline (bearer token, retries), on this ARM endpoint only. */
+  const getArm = async (pathOrUrl: string, signal: AbortSignal): Promise<unknown> => {
+    const url = new URL(pathOrUrl, endpoint);
+    if (url.origin !== new URL(endpoint).origin) {
+      throw new Error(`ARM pointed to another host (${url.origin}); not following it.`);
+    }
+    const response = await resourceGraph.pipeline.sendRequest(
+      httpClient,
+      createPipelineRequest({ url: url.href, abortSignal: signal }),
+    );
+    let body: unknown;
+    try {
+      body = JSON.parse(response.bodyAsText ?? "null");
+    } catch {
+      body = undefined;
+    }
+    if (response.status >= 400) {
+      const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+      const code = typeof error?.code === "string" ? error.code : undefined;
+      const message = typeof error?.message === "string" ? error.message : undefined;
+      throw new RestError(message ?? `HTTP ${String(response.status)}`, {
+        statusCode: response.status,
+        ...(code ? { code } : {}),
+        response,
+      });
+    }
+    return body;
+  };
   return {
     clusters: createClusterPort(containerService.managedClusters, subscriptionId),
-    registries: createRegistryPort(registriesFor, subscriptionId),
+    registries: createRegistryPort({ registriesFor, resourceGraph, getArm }),
     roleAssignments: createRoleAssignmentPort(authorization.roleAssignments, budget),
     roleDefinitions: createRoleDefinitionPort(authorization.roleDefinitions),
     directory: createDirectoryPort({

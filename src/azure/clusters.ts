@@ -1,24 +1,89 @@
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import { ActionError } from "../errors.ts";
+import { Inputs } from "../names.ts";
 import type { Cluster, ClusterPort } from "../domain/ports.ts";
 import { answerFrom, freeText } from "./answers.ts";
-import { toActionError } from "./errors.ts";
+import { errorCode, toActionError } from "./errors.ts";
 
-/** The one call of the SDK's managed-cluster operations the port needs. */
-type ManagedClusters = Pick<ContainerServiceClient["managedClusters"], "get">;
+/** The calls of the SDK's managed-cluster operations the port needs. */
+type ManagedClusters = Pick<
+  ContainerServiceClient["managedClusters"],
+  "get" | "listByResourceGroup"
+>;
 
 function clusterScope(subscriptionId: string, resourceGroup: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+}
+
+/** `Retry-After` in seconds, as ARM sends it on a resource still being provisioned. */
+function retryAfterOf(headers: { get(name: string): string | undefined }): number | undefined {
+  const value = headers.get("retry-after")?.trim();
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) * 1000 : undefined;
 }
 
 export function createClusterPort(
   managedClusters: ManagedClusters,
   subscriptionId: string,
 ): ClusterPort {
+  /** The clusters of the group, for the message of a cluster that is not there. */
+  async function clusterNames(resourceGroup: string, signal: AbortSignal): Promise<string[]> {
+    const names: string[] = [];
+    for await (const cluster of managedClusters.listByResourceGroup(resourceGroup, {
+      abortSignal: signal,
+    })) {
+      if (cluster.name) names.push(freeText(cluster.name, 100) ?? "");
+    }
+    return names;
+  }
+
+  async function notFound(
+    resourceGroup: string,
+    name: string,
+    error: unknown,
+    signal: AbortSignal,
+  ) {
+    const code = errorCode(error);
+    if (code === "ResourceGroupNotFound") {
+      return new ActionError(
+        `Resource group '${resourceGroup}' does not exist in subscription ${subscriptionId}, so ` +
+          `neither does cluster '${name}'.`,
+        {
+          remedy:
+            `Check '${Inputs.ResourceGroup}' and '${Inputs.SubscriptionId}' (az aks list --query "[].{name:name, ` +
+            `group:resourceGroup}" -o table).`,
+          cause: error,
+        },
+      );
+    }
+    const names = await clusterNames(resourceGroup, signal).catch(() => undefined);
+    const seen =
+      names === undefined
+        ? "The clusters of that group could not be listed."
+        : names.length === 0
+          ? "The signed-in principal sees no cluster in that group."
+          : `The clusters the signed-in principal sees there: ${names.join(", ")}.`;
+    return new ActionError(
+      `Cluster '${name}' was not found in resource group '${resourceGroup}' of subscription ` +
+        `${subscriptionId}. ${seen}`,
+      {
+        remedy:
+          `Check '${Inputs.ClusterName}', '${Inputs.ResourceGroup}' and '${Inputs.SubscriptionId}', ` +
+          "and that the signed-in principal may read the cluster " +
+          "(Microsoft.ContainerService/managedClusters/read).",
+        cause: error,
+      },
+    );
+  }
+
   return {
     async getCluster(resourceGroup, name, { signal }) {
       const scope = clusterScope(subscriptionId, resourceGroup, name);
+      let retryAfterMs: number | undefined;
       try {
-        const cluster = await managedClusters.get(resourceGroup, name, { abortSignal: signal });
+        const cluster = await managedClusters.get(resourceGroup, name, {
+          abortSignal: signal,
+          onResponse: (raw) => (retryAfterMs = retryAfterOf(raw.headers)),
+        });
         const kubelet = cluster.identityProfile?.["kubeletidentity"];
         // The kubelet's object id becomes an output and a role assignment's principal: checked.
         const answer = answerFrom("a cluster", scope);
@@ -47,8 +112,14 @@ export function createClusterPort(
             "identity.principalId",
             cluster.identity?.principalId,
           ),
+          provisioningState: freeText(cluster.provisioningState, 40),
+          retryAfterMs,
         } satisfies Cluster;
       } catch (error) {
+        const code = errorCode(error);
+        if (code === "ResourceNotFound" || code === "ResourceGroupNotFound") {
+          throw await notFound(resourceGroup, name, error, signal);
+        }
         throw toActionError(error, {
           operation: "read the AKS cluster",
           scope,

@@ -56,12 +56,31 @@ function assigneeOf(error: RestErrorLike): string {
  * role definition (`{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`), the scope
  * it belongs to. A role assigned on a role assignment's own id fixes nothing.
  */
-export function grantScope(scope: string): string {
+export function grantScope(scope: string, permission?: string): string {
   const owner = scope.replace(
     /\/providers\/Microsoft\.Authorization\/(?:roleAssignments|roleDefinitions)\/[^/]+\/?$/i,
     "",
   );
+  // A write that creates a resource is granted on the group it goes into: the resource itself
+  // does not exist yet.
+  const group = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\/providers\//i.exec(owner)?.[1];
+  if (
+    group &&
+    permission?.endsWith("/write") &&
+    !permission.startsWith("Microsoft.Authorization/")
+  ) {
+    return group;
+  }
   return owner === "" ? "/" : owner;
+}
+
+/** Roles can be assigned at the root, a management group, a subscription, or anything in one. */
+function isAssignableScope(scope: string): boolean {
+  return (
+    scope === "/" ||
+    /^\/subscriptions\/[0-9a-f-]{36}(?:\/|$)/i.test(scope) ||
+    /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i.test(scope)
+  );
 }
 
 /**
@@ -91,7 +110,22 @@ export function shellQuoted(word: string): string {
 export const REMEDIES: Readonly<Record<string, Remedy>> = {
   AuthorizationFailed: ({ scope: addressed, permission }, error) => {
     const assignee = assigneeOf(error);
-    const scope = grantScope(addressed);
+    const scope = grantScope(addressed, permission);
+    if (!isAssignableScope(scope)) {
+      // A tenant-wide request (the subscriptions, Resource Graph) sees what the caller has a
+      // role on: the fix is a role on each subscription to search.
+      return (
+        `The signed-in principal sees only the subscriptions it has a role on: give it Reader on ` +
+        `each one to search:\n  az role assignment create ${assignee} --role Reader --scope ` +
+        `/subscriptions/<subscription-id>\nor give the registry by '${Inputs.AcrResourceId}'.`
+      );
+    }
+    if (permission?.endsWith("/write") && !permission.startsWith("Microsoft.Authorization/")) {
+      return (
+        `The signed-in principal needs '${permission}' on ${scope}, e.g. the Contributor role ` +
+        `there:\n  az role assignment create ${assignee} --role Contributor --scope ${scope}`
+      );
+    }
     if (permission?.startsWith("Microsoft.Authorization/roleAssignments/")) {
       return (
         `The signed-in principal needs '${permission}' on ${scope}. Either grant it ` +

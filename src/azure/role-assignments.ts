@@ -6,13 +6,13 @@ import type {
   RoleAssignmentPort,
 } from "../domain/ports.ts";
 import { answerFrom, freeText } from "./answers.ts";
-import { errorCode, statusOf, toActionError } from "./errors.ts";
-import { backoffMs, type RetryBudget } from "./retry.ts";
+import { errorCode, toActionError } from "./errors.ts";
+import type { RetryBudget } from "./retry.ts";
 
 /** The calls of the SDK's role-assignment operations the port needs. */
 type RoleAssignments = Pick<
   AuthorizationManagementClient["roleAssignments"],
-  "create" | "listForScope" | "deleteById" | "getById"
+  "create" | "listForScope" | "deleteById"
 >;
 
 type SdkRoleAssignment = Awaited<ReturnType<RoleAssignments["create"]>>;
@@ -64,44 +64,24 @@ export function sdkScope(scope: string): string {
   return scope.replace(/^\/+/, "");
 }
 
-/**
- * Reads a just-created assignment back until ARM serves it, so success is only reported for an
- * assignment that can be seen (a read right after a write can miss it for a moment).
- */
-async function confirmReadable(
-  roleAssignments: RoleAssignments,
-  id: string,
-  budget: RetryBudget,
-): Promise<SdkRoleAssignment> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await roleAssignments.getById(sdkScope(id), { abortSignal: budget.signal });
-    } catch (error) {
-      const wait = backoffMs(attempt, budget.clock.random());
-      if (statusOf(error) !== 404 || budget.clock.now() + wait >= budget.deadline) throw error;
-      await budget.clock.sleep(wait, budget.signal);
-    }
-  }
-}
-
 export function createRoleAssignmentPort(
   roleAssignments: RoleAssignments,
   budget: RetryBudget,
 ): RoleAssignmentPort {
   const runStarted = budget.started ?? budget.clock.now();
   return {
-    async listForPrincipal(scope, principalId, { signal }: CallOptions) {
+    async listAtScope(scope, { signal }: CallOptions) {
       try {
         const found: RoleAssignment[] = [];
         const pages = roleAssignments.listForScope(sdkScope(scope), {
-          filter: `principalId eq '${principalId}'`,
+          filter: "atScope()",
           abortSignal: signal,
         });
         for await (const assignment of pages) found.push(toRoleAssignment(assignment, scope));
         return found;
       } catch (error) {
         throw toActionError(error, {
-          operation: "list the role assignments of the cluster's identity",
+          operation: "list the role assignments that apply to the registry",
           scope,
           permission: "Microsoft.Authorization/roleAssignments/read",
         });
@@ -140,11 +120,10 @@ export function createRoleAssignmentPort(
           "id",
           created.id,
         );
+        // The 201 body is the assignment: no read-back (it would answer nothing about when the
+        // kubelet can pull, which is a propagation delay ARM does not report).
         return {
-          created: toRoleAssignment(
-            await confirmReadable(roleAssignments, id, budget),
-            assignment.scope,
-          ),
+          created: { ...toRoleAssignment(created, assignment.scope), id },
           alreadyExisted: status === 200 || createdBeforeRun(created.createdOn, runStarted, answer),
         };
       } catch (error) {

@@ -8,7 +8,13 @@
  * kept with the parts settings parsed it into (so nothing downstream splits it again).
  */
 export type RegistryRef =
-  | { readonly kind: "name"; readonly name: string }
+  | {
+      readonly kind: "name";
+      /** Lower-cased. */
+      readonly name: string;
+      /** Lower-cased; set when the user gave the login server rather than the name. */
+      readonly loginServer?: string;
+    }
   | {
       readonly kind: "id";
       readonly id: string;
@@ -35,6 +41,10 @@ export interface Cluster {
   readonly servicePrincipalClientId: string | undefined;
   /** The control-plane identity (`identity.principalId`): not the one that pulls. */
   readonly controlPlanePrincipalId: string | undefined;
+  /** `Succeeded`, `Creating`, `Updating`, `Failed`...; absent when ARM did not say. */
+  readonly provisioningState?: string | undefined;
+  /** How long the read's `Retry-After` asked to wait before reading again, when it did. */
+  readonly retryAfterMs?: number | undefined;
 }
 
 export interface Registry {
@@ -96,21 +106,57 @@ export interface ClusterPort {
   getCluster(resourceGroup: string, name: string, options: CallOptions): Promise<Cluster>;
 }
 
+/** A subscription the caller can see. */
+export interface Subscription {
+  readonly subscriptionId: string;
+  readonly displayName: string | undefined;
+}
+
+/** A registry to create. */
+export interface NewRegistry {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  readonly sku: "Basic" | "Standard" | "Premium";
+}
+
+/** The answer of `checkNameAvailability`. */
+export interface NameAvailability {
+  readonly available: boolean;
+  /** `AlreadyExists` or `Invalid` when not available. */
+  readonly reason: string | undefined;
+  readonly message: string | undefined;
+}
+
 export interface RegistryPort {
-  getRegistry(
-    ref: RegistryRef,
-    preferredResourceGroup: string,
+  /** The registry at a resource id; `undefined` when there is none (404). */
+  readRegistry(id: string, options: CallOptions): Promise<Registry | undefined>;
+  /** Every registry of the subscription the caller may read (all pages). */
+  listRegistries(subscriptionId: string, options: CallOptions): Promise<Registry[]>;
+  /**
+   * The registries with one of these names (case-insensitive) in every subscription the caller
+   * can see: one Azure Resource Graph query, all pages.
+   */
+  searchRegistries(names: readonly string[], options: CallOptions): Promise<Registry[]>;
+  /** The subscriptions the caller can see (all pages). */
+  listSubscriptions(options: CallOptions): Promise<Subscription[]>;
+  /** Whether a registry name is free in Azure (names are global). */
+  checkNameAvailability(
+    subscriptionId: string,
+    name: string,
     options: CallOptions,
-  ): Promise<Registry>;
+  ): Promise<NameAvailability>;
+  /** Creates the registry and waits for the long-running operation to end. */
+  createRegistry(registry: NewRegistry, options: CallOptions): Promise<Registry>;
 }
 
 export interface RoleAssignmentPort {
-  /** The principal's assignments at, above and below `scope`. */
-  listForPrincipal(
-    scope: string,
-    principalId: string,
-    options: CallOptions,
-  ): Promise<RoleAssignment[]>;
+  /**
+   * Every principal's assignments at `scope` and above it (`$filter=atScope()`), all pages: what
+   * applies to the scope, readable before the principal is known.
+   */
+  listAtScope(scope: string, options: CallOptions): Promise<RoleAssignment[]>;
   /**
    * Creates the assignment. Resolves to `{ created }` when it now exists under that name (with
    * `alreadyExisted` when it was there before this run: ARM answered 200, or 201 with a

@@ -1,6 +1,7 @@
 import { ActionError } from "../errors.ts";
 import type {
   AzurePorts,
+  CallOptions,
   NewRoleAssignment,
   PullIdentity,
   Registry,
@@ -22,9 +23,19 @@ import { describeProvenance } from "../domain/provenance.ts";
 import { shown } from "../safe-text.ts";
 import { assignmentName } from "./assignment-name.ts";
 import { resolveRole } from "./role.ts";
-import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
+import {
+  onlyResult,
+  forEachRegistry,
+  type ClusterContext,
+  type PipelineRun,
+  type RegistriesRequest,
+  type RegistrySku,
+  type RegistryTarget,
+  type RunOptions,
+} from "./pipeline.ts";
+import { registryWarnings, type TargetRequest } from "./target.ts";
 
-export interface AttachRequest extends TargetRequest {
+export interface AttachChoice {
   readonly role: RoleChoice;
   /** Plan only: read, decide, report, write nothing. */
   readonly dryRun: boolean;
@@ -35,6 +46,16 @@ export interface AttachRequest extends TargetRequest {
    * assignment is about to be written; a plain one is used without it.
    */
   readonly provenance?: (clusterId: string) => Promise<string>;
+}
+
+export interface AttachRegistriesRequest extends Omit<RegistriesRequest, "create">, AttachChoice {
+  /** `create-registry`: create a registry found nowhere, with this SKU. */
+  readonly createSku?: RegistrySku | undefined;
+}
+
+/** One registry, as the single-registry callers (and their tests) ask. */
+export interface AttachRequest extends TargetRequest, AttachChoice {
+  readonly subscriptionId: string;
 }
 
 /**
@@ -57,9 +78,11 @@ export interface AttachResult {
   /** Where that assignment sits: the registry, or a scope above it. */
   readonly assignmentScope: string;
   readonly changed: boolean;
-  /** Writes a dry run would make (0 or 1); 0 on a real run. */
+  /** Writes a dry run would make (the registry, the assignment); 0 on a real run. */
   readonly plannedChanges: number;
   readonly warnings: readonly string[];
+  /** Set when this run created the registry, or (dry run) would. */
+  readonly registryCreation: RegistryTarget["creation"];
 }
 
 function grants(
@@ -110,20 +133,22 @@ export function planAttach(
   };
 }
 
-/** Gives the cluster's pull identity the pull role on the registry, unless it already has it. */
-export async function attach(
-  request: AttachRequest,
+/**
+ * Gives the cluster's pull identity the pull role on one registry, unless it already has it.
+ * `target.assignments` are the registry's assignments at and above it, every principal's.
+ */
+export async function attachTo(
+  { cluster, identity }: ClusterContext,
+  target: RegistryTarget,
+  choice: AttachChoice,
   ports: AzurePorts,
-  options: WorkflowOptions,
+  options: CallOptions & { log: RunOptions["log"] },
 ): Promise<AttachResult> {
   const { log } = options;
-  const { cluster, registry, identity } = await resolveTarget(request, ports, options);
-  const [existing, { role, definition }] = await Promise.all([
-    ports.roleAssignments.listForPrincipal(registry.id, identity.objectId, options),
-    resolveRole(request.role, registry, ports, options),
-  ]);
+  const { registry, creation } = target;
+  const { role, definition } = await resolveRole(choice.role, registry, ports, options);
   const privileged = definition ? privilegedPermissions(definition) : [];
-  if (privileged.length > 0 && request.allowPrivilegedRole !== true) {
+  if (privileged.length > 0 && choice.allowPrivilegedRole !== true) {
     throw new ActionError(
       `Input '${Inputs.Role}': ${shown(role.name)} (${role.guid}) can do more than pull: it ` +
         `allows ${privileged.map((p) => shown(p, 120)).join(", ")}. Granted to the cluster's ` +
@@ -136,7 +161,7 @@ export async function attach(
       },
     );
   }
-  const warnings: string[] = [];
+  const warnings: string[] = creation ? [] : registryWarnings({ cluster, registry });
   const mode = registryMode(registry.roleAssignmentMode);
   if (definition && !grantsPull(definition, mode)) {
     warnings.push(
@@ -148,25 +173,33 @@ export async function attach(
   }
   for (const warning of warnings) log.warning(warning);
 
-  const plan = planAttach(registry, identity, role, existing);
-  const result = { registry, identity, role, warnings, plannedChanges: 0 };
+  const plan = planAttach(registry, identity, role, target.assignments);
+  const created = creation !== undefined && !creation.planned;
+  const result = {
+    registry,
+    identity,
+    role,
+    warnings,
+    plannedChanges: creation?.planned ? 1 : 0,
+    registryCreation: creation,
+  };
 
   if (plan.kind === "keep") {
     log.info(
       plan.inherited
-        ? `${role.name} is already granted above the registry, at ${plan.assignment.scope}: nothing to do.`
-        : `${role.name} is already granted at the registry: nothing to do.`,
+        ? `${role.name} is already granted above ${registry.name}, at ${plan.assignment.scope}: nothing to do.`
+        : `${role.name} is already granted at ${registry.name}: nothing to do.`,
     );
     return {
       ...result,
       outcome: plan.inherited ? "inherited" : "already-assigned",
       assignmentId: plan.assignment.id,
       assignmentScope: plan.assignment.scope,
-      changed: false,
+      changed: created,
     };
   }
 
-  if (request.dryRun) {
+  if (choice.dryRun) {
     log.info(
       `Dry run: would grant ${role.name} on ${registry.id} (role assignment ${plan.assignment.name}).`,
     );
@@ -176,13 +209,13 @@ export async function attach(
       assignmentId: assignmentIdOf(plan.assignment),
       assignmentScope: registry.id,
       changed: false,
-      plannedChanges: 1,
+      plannedChanges: result.plannedChanges + 1,
     };
   }
 
   log.info(`Granting ${role.name} on ${registry.id} (role assignment ${plan.assignment.name}).`);
-  const description = request.provenance
-    ? await request.provenance(cluster.id)
+  const description = choice.provenance
+    ? await choice.provenance(cluster.id)
     : describeProvenance(cluster.id, undefined);
   const outcome = await ports.roleAssignments.create({ ...plan.assignment, description }, options);
   if ("created" in outcome && outcome.alreadyExisted) {
@@ -195,7 +228,7 @@ export async function attach(
       outcome: "already-assigned",
       assignmentId: outcome.created.id,
       assignmentScope: registry.id,
-      changed: false,
+      changed: created,
     };
   }
   if ("created" in outcome) {
@@ -211,11 +244,7 @@ export async function attach(
   // 409 RoleAssignmentExists: someone else assigned the same role meanwhile. Their assignment
   // is as good as ours; find it to report its id.
   log.info(`${role.name} was assigned by another writer meanwhile; reading it back.`);
-  const reread = await ports.roleAssignments.listForPrincipal(
-    registry.id,
-    identity.objectId,
-    options,
-  );
+  const reread = await ports.roleAssignments.listAtScope(registry.id, options);
   const concurrent = planAttach(registry, identity, role, reread);
   const assignmentId =
     concurrent.kind === "keep" ? concurrent.assignment.id : outcome.conflict.existingId;
@@ -233,6 +262,32 @@ export async function attach(
     outcome: "created-concurrently",
     assignmentId,
     assignmentScope: concurrent.kind === "keep" ? concurrent.assignment.scope : registry.id,
-    changed: false,
+    changed: created,
   };
+}
+
+/** Attach for every registry of the request (creating those found nowhere, when asked). */
+export function attachRegistries(
+  request: AttachRegistriesRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<PipelineRun<AttachResult>> {
+  const create = request.createSku ? { sku: request.createSku, dryRun: request.dryRun } : undefined;
+  return forEachRegistry({ ...request, create }, ports, options, (context, target, runPorts) =>
+    attachTo(context, target, request, runPorts, options),
+  );
+}
+
+/** Attach for one registry: its result, or its failure thrown. */
+export async function attach(
+  request: AttachRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<AttachResult> {
+  const run = await attachRegistries(
+    { ...request, registries: [request.registry] },
+    ports,
+    options,
+  );
+  return onlyResult(run);
 }

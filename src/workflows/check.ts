@@ -1,22 +1,37 @@
 import { ActionError } from "../errors.ts";
-import type { AzurePorts, Cluster, PullIdentity, Registry } from "../domain/ports.ts";
+import type { AzurePorts, CallOptions, Cluster, PullIdentity, Registry } from "../domain/ports.ts";
+import { PULL_PERMISSION } from "../domain/access.ts";
 import { isScopeAtOrAbove } from "../domain/resource-id.ts";
 import { BuiltInRoles, registryMode, type RegistryMode } from "../domain/roles.ts";
 import { Inputs } from "../names.ts";
 import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
-import { PULL_PERMISSION } from "../domain/access.ts";
 import { provenanceOf } from "./detach.ts";
 import {
-  describeIdentity,
-  registryWarnings,
-  resolveTarget,
-  type TargetRequest,
-  type WorkflowOptions,
-} from "./target.ts";
+  onlyResult,
+  forEachRegistry,
+  type ClusterContext,
+  type PipelineRun,
+  type RegistriesRequest,
+  type RegistryTarget,
+  type RunOptions,
+} from "./pipeline.ts";
+import { describeIdentity, registryWarnings, type TargetRequest } from "./target.ts";
 
-export interface CheckRequest extends TargetRequest {
+export interface CheckRegistriesRequest extends Omit<RegistriesRequest, "create"> {
   /** Fail the step when the cluster cannot pull (the input's default), or only warn. */
   readonly failOnMissing?: boolean;
+}
+
+/** One registry, as the single-registry callers (and their tests) ask. */
+export interface CheckRequest extends TargetRequest {
+  readonly subscriptionId: string;
+  readonly failOnMissing?: boolean;
+}
+
+/** A check of every registry, and the run's failure when the cluster cannot pull from one. */
+export interface CheckRun extends PipelineRun<CheckResult> {
+  /** Set (with `failOnMissing`) when the cluster cannot pull from some registry. */
+  readonly failure?: ActionError;
 }
 
 export interface CheckResult {
@@ -31,39 +46,33 @@ export interface CheckResult {
   readonly reasons: readonly string[];
   /** What breaks pulls although the role assignments are right. */
   readonly warnings: readonly string[];
-  /**
-   * Set when the cluster cannot pull and `failOnMissing` holds: the step's failure, raised by the
-   * report once the outputs and the summary are written.
-   */
-  readonly failure?: ActionError;
 }
 
 /**
  * Can the cluster's pull identity pull from the registry? Every assignment of that identity at
  * the registry or above is judged by its role's permissions against what pulling needs in the
- * registry's mode; when none grants it, the reasons say why, as a warning or (`failOnMissing`)
- * as the run's failure.
+ * registry's mode; when none grants it, the reasons say why. The assignments were read with the
+ * cluster (every principal's), so this costs only the role definitions, read at once.
  */
-export async function check(
-  request: CheckRequest,
+export async function checkAgainst(
+  { cluster, identity }: ClusterContext,
+  { registry, assignments }: RegistryTarget,
   ports: AzurePorts,
-  options: WorkflowOptions,
+  options: CallOptions & { log: RunOptions["log"] },
 ): Promise<CheckResult> {
-  const { cluster, registry, identity } = await resolveTarget(request, ports, options);
   const mode = registryMode(registry.roleAssignmentMode);
   const controlPlaneId = cluster.controlPlanePrincipalId;
-  const applying = (principalId: string) => async () =>
-    (await ports.roleAssignments.listForPrincipal(registry.id, principalId, options)).filter(
+  const applying = (principalId: string) =>
+    assignments.filter(
       (a) =>
         a.principalId.toLowerCase() === principalId.toLowerCase() &&
         isScopeAtOrAbove(a.scope, registry.id),
     );
-  const [own, controlPlane] = await Promise.all([
-    applying(identity.objectId)(),
+  const own = applying(identity.objectId);
+  const controlPlane =
     controlPlaneId && controlPlaneId.toLowerCase() !== identity.objectId.toLowerCase()
-      ? applying(controlPlaneId)()
-      : [],
-  ]);
+      ? applying(controlPlaneId)
+      : [];
   const judged = await judgeAssignments([...own, ...controlPlane], mode, ports, options);
   const verdicts = judged.slice(0, own.length);
   const controlPlaneVerdicts = judged.slice(own.length);
@@ -79,31 +88,57 @@ export async function check(
     granting.length > 0 ? [] : explainNoAccess(identity, mode, verdicts, controlPlaneVerdicts);
   const warnings = registryWarnings({ cluster, registry });
   for (const warning of warnings) options.log.warning(warning);
-  const hasPullAccess = granting.length > 0;
-  let failure: ActionError | undefined;
-  if (!hasPullAccess) {
-    const message =
-      `Cluster '${request.clusterName}' cannot pull from ${registry.loginServer}: ` +
-      reasons.join(" ");
-    if (request.failOnMissing ?? true) {
-      failure = new ActionError(message, {
-        remedy: `Run this action with '${Inputs.Mode}: attach', or set '${Inputs.FailOnMissing}: false' to only report.`,
-      });
-    } else {
-      options.log.warning(message);
-    }
-  }
   return {
     cluster,
     registry,
     identity,
     mode,
-    hasPullAccess,
+    hasPullAccess: granting.length > 0,
     verdicts,
     reasons,
     warnings,
-    ...(failure ? { failure } : {}),
   };
+}
+
+export async function checkRegistries(
+  request: CheckRegistriesRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<CheckRun> {
+  const run = await forEachRegistry(request, ports, options, (context, target, runPorts) =>
+    checkAgainst(context, target, runPorts, options),
+  );
+  const cannot = run.items.flatMap((item) =>
+    item.result && !item.result.hasPullAccess ? [item.result] : [],
+  );
+  if (cannot.length === 0) return run;
+  const message = cannot
+    .map(
+      (result) =>
+        `Cluster '${request.clusterName}' cannot pull from ${result.registry.loginServer}: ` +
+        result.reasons.join(" "),
+    )
+    .join("\n");
+  if (!(request.failOnMissing ?? true)) {
+    options.log.warning(message);
+    return run;
+  }
+  return {
+    ...run,
+    failure: new ActionError(message, {
+      remedy: `Run this action with '${Inputs.Mode}: attach', or set '${Inputs.FailOnMissing}: false' to only report.`,
+    }),
+  };
+}
+
+/** Check for one registry: its result, or its failure thrown. */
+export async function check(
+  request: CheckRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<CheckResult> {
+  const run = await checkRegistries({ ...request, registries: [request.registry] }, ports, options);
+  return onlyResult(run);
 }
 
 function explainNoAccess(

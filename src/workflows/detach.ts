@@ -1,14 +1,36 @@
-import type { AzurePorts, PullIdentity, Registry, RoleAssignment } from "../domain/ports.ts";
+import type {
+  AzurePorts,
+  CallOptions,
+  PullIdentity,
+  Registry,
+  RoleAssignment,
+} from "../domain/ports.ts";
 import { isScopeAtOrAbove, sameScope } from "../domain/resource-id.ts";
 import { BuiltInRoles, isRole, registryMode, type Role, type RoleChoice } from "../domain/roles.ts";
 import { shown } from "../safe-text.ts";
 import { judgeAssignments, type AssignmentVerdict } from "./access.ts";
 import { resolveRole } from "./role.ts";
-import { resolveTarget, type TargetRequest, type WorkflowOptions } from "./target.ts";
+import {
+  onlyResult,
+  forEachRegistry,
+  type ClusterContext,
+  type PipelineRun,
+  type RegistriesRequest,
+  type RegistryTarget,
+  type RunOptions,
+} from "./pipeline.ts";
+import type { TargetRequest } from "./target.ts";
 
-export interface DetachRequest extends TargetRequest {
+export interface DetachChoice {
   readonly role: RoleChoice;
   readonly dryRun: boolean;
+}
+
+export interface DetachRegistriesRequest extends Omit<RegistriesRequest, "create">, DetachChoice {}
+
+/** One registry, as the single-registry callers (and their tests) ask. */
+export interface DetachRequest extends TargetRequest, DetachChoice {
+  readonly subscriptionId: string;
 }
 
 export interface DetachResult {
@@ -31,7 +53,7 @@ export interface DetachResult {
  * The pull-role assignments of the identity exactly at the registry: what attach grants. Other
  * principals, other roles and assignments inherited from above are never touched.
  */
-function planDetach(
+export function planDetach(
   registry: Registry,
   identity: PullIdentity,
   roles: readonly Role[],
@@ -54,22 +76,21 @@ export function provenanceOf(assignment: RoleAssignment): string {
   return assignment.description ? ` (${shown(assignment.description, 400)})` : "";
 }
 
-/** Removes the cluster's pull-role assignments at the registry, and says what still grants pull. */
-export async function detach(
-  request: DetachRequest,
+/** Removes the cluster's pull-role assignments at one registry, and says what still grants pull. */
+export async function detachFrom(
+  { identity }: ClusterContext,
+  { registry, assignments }: RegistryTarget,
+  choice: DetachChoice,
   ports: AzurePorts,
-  options: WorkflowOptions,
+  options: CallOptions & { log: RunOptions["log"] },
 ): Promise<DetachResult> {
   const { log } = options;
-  const { registry, identity } = await resolveTarget(request, ports, options);
   // `auto` removes either pull role attach may have granted, whichever the registry's mode.
-  const [existing, roles] = await Promise.all([
-    ports.roleAssignments.listForPrincipal(registry.id, identity.objectId, options),
-    request.role.kind === "auto"
+  const roles =
+    choice.role.kind === "auto"
       ? [BuiltInRoles.AcrPull, BuiltInRoles.RepositoryReader]
-      : resolveRole(request.role, registry, ports, options).then((resolved) => [resolved.role]),
-  ]);
-  const plan = planDetach(registry, identity, roles, existing);
+      : [(await resolveRole(choice.role, registry, ports, options)).role];
+  const plan = planDetach(registry, identity, roles, assignments);
   const roleNames = roles.map((role) => role.name).join(" or ");
 
   const judging = judgeAssignments(
@@ -80,8 +101,8 @@ export async function detach(
   );
   let deleting: Promise<readonly boolean[]> = Promise.resolve([]);
   if (plan.remove.length === 0) {
-    log.info(`No ${roleNames} assignment of the identity at the registry: nothing to remove.`);
-  } else if (request.dryRun) {
+    log.info(`No ${roleNames} assignment of the identity at ${registry.name}: nothing to remove.`);
+  } else if (choice.dryRun) {
     for (const a of plan.remove) log.info(`Dry run: would remove ${a.id}${provenanceOf(a)}.`);
   } else {
     deleting = Promise.all(
@@ -96,18 +117,18 @@ export async function detach(
     );
   }
   const [verdicts, deletedFlags] = await Promise.all([judging, deleting]);
-  const removed = request.dryRun
+  const removed = choice.dryRun
     ? plan.remove
     : plan.remove.filter((_, index) => deletedFlags[index] === true);
-  const alreadyGone = request.dryRun ? [] : plan.remove.filter((a) => !removed.includes(a));
+  const alreadyGone = choice.dryRun ? [] : plan.remove.filter((a) => !removed.includes(a));
   const stillGranting = verdicts.filter((verdict) => verdict.grantsPull);
   for (const { assignment, roleName } of stillGranting) {
     log.warning(
-      `The identity can still pull: ${roleName} at ${assignment.scope} (${assignment.id}) stays, ` +
-        `as detach only removes the pull role at the registry itself.`,
+      `The identity can still pull from ${registry.name}: ${roleName} at ${assignment.scope} ` +
+        `(${assignment.id}) stays, as detach only removes the pull role at the registry itself.`,
     );
   }
-  const removedCount = request.dryRun ? 0 : removed.length;
+  const removedCount = choice.dryRun ? 0 : removed.length;
   return {
     registry,
     identity,
@@ -116,7 +137,31 @@ export async function detach(
     alreadyGone,
     stillGranting,
     changed: removedCount > 0,
-    plannedChanges: request.dryRun ? plan.remove.length : 0,
-    dryRun: request.dryRun,
+    plannedChanges: choice.dryRun ? plan.remove.length : 0,
+    dryRun: choice.dryRun,
   };
+}
+
+export function detachRegistries(
+  request: DetachRegistriesRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<PipelineRun<DetachResult>> {
+  return forEachRegistry(request, ports, options, (context, target, runPorts) =>
+    detachFrom(context, target, request, runPorts, options),
+  );
+}
+
+/** Detach for one registry: its result, or its failure thrown. */
+export async function detach(
+  request: DetachRequest,
+  ports: AzurePorts,
+  options: RunOptions,
+): Promise<DetachResult> {
+  const run = await detachRegistries(
+    { ...request, registries: [request.registry] },
+    ports,
+    options,
+  );
+  return onlyResult(run);
 }

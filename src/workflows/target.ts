@@ -29,7 +29,7 @@ export type WorkflowOptions = CallOptions & { readonly log: Log };
  * The identity the cluster's nodes pull with: the kubelet managed identity, or on a legacy
  * cluster its service principal, whose object id (not its client id) Microsoft Graph knows.
  */
-async function resolvePullIdentity(
+export async function resolvePullIdentity(
   cluster: Cluster,
   ports: Pick<AzurePorts, "directory">,
   options: CallOptions,
@@ -58,22 +58,6 @@ export function describeIdentity(identity: PullIdentity): string {
   return identity.kind === "kubelet-identity"
     ? `kubelet identity ${identity.objectId}`
     : `service principal ${identity.objectId} (client id ${identity.clientId})`;
-}
-
-/** Reads the cluster and finds the registry at the same time, then resolves the pull identity. */
-export async function resolveTarget(
-  request: TargetRequest,
-  ports: AzurePorts,
-  options: WorkflowOptions,
-): Promise<Target> {
-  const [cluster, registry] = await Promise.all([
-    ports.clusters.getCluster(request.resourceGroup, request.clusterName, options),
-    ports.registries.getRegistry(request.registry, request.resourceGroup, options),
-  ]);
-  const identity = await resolvePullIdentity(cluster, ports, options);
-  options.log.info(`Cluster ${cluster.id} pulls as ${describeIdentity(identity)}.`);
-  options.log.info(`Registry ${registry.id} (${registry.loginServer}).`);
-  return { cluster, registry, identity };
 }
 
 function sameRegion(a: string, b: string): boolean {
