@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import { SignInTimeout } from "./auth/deadline.ts";
 import { signIn } from "./auth/session.ts";
-import { createAzurePorts } from "./azure/clients.ts";
+import { createAzurePorts, loadArmSdk, nextRequestSent } from "./azure/clients.ts";
 import { fetchCloudMetadata } from "./azure/cloud-metadata.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
@@ -44,7 +44,7 @@ export async function run(): Promise<void> {
       signal: deadline,
       clock: systemClock,
     };
-    const session = await group("Signing in", () =>
+    const signingIn = group("Signing in", () =>
       signIn(settings.signIn, {
         getIdToken: (audience) => core.getIDToken(audience),
         mask,
@@ -54,8 +54,13 @@ export async function run(): Promise<void> {
         timeoutSeconds: settings.timeoutSeconds,
       }),
     );
-
-    const ports = createAzurePorts(
+    // The SDK clients load while the first token is on its way (the Azure CLI takes its time).
+    const sdk = loadArmSdk(
+      settings.signIn.method.kind === "azure-cli" ? undefined : nextRequestSent(signingIn),
+    );
+    sdk.catch(() => undefined);
+    const session = await signingIn;
+    const ports = await createAzurePorts(
       {
         credential: session.credential,
         endpoint: session.cloud.resourceManagerEndpoint,
@@ -65,6 +70,7 @@ export async function run(): Promise<void> {
         budget,
       },
       session.subscriptionId,
+      sdk,
     );
     context = { ...context, subscriptionId: session.subscriptionId };
     await runMode(settings, session.subscriptionId, ports, context, {

@@ -98,6 +98,7 @@ function attachRegistry(result: AttachResult): SummaryRegistry {
         scope: result.assignmentScope,
         role: result.role.name,
         state: ATTACH_STATES[result.outcome],
+        description: result.assignmentDescription,
       },
     ],
     ...(creation ? { creation: creation.planned ? "would-create" : "created" } : {}),

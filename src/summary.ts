@@ -345,12 +345,29 @@ function assignmentDetails(assignment: SummaryAssignment): string {
     `<b>${summaryText(assignment.role)}</b> at ${summaryText(describeScope(assignment.scope))}: ${summaryText(STATE_TEXT[assignment.state])}`,
     `<code>${summaryId(assignment.id)}</code>`,
   ];
-  if (assignment.description) lines.push(`<i>${summaryText(assignment.description)}</i>`);
+  if (assignment.description) {
+    const run = runLink(assignment.description);
+    lines.push(`<i>${summaryText(assignment.description)}</i>${run ? ` ${run}` : ""}`);
+  }
   return (
     `<details><summary>${summaryText(STATE_TEXT[assignment.state])} <code title="${summaryAttribute(assignment.id)}">${summaryText(shortGuid(name))}</code></summary>` +
     lines.join("<br>") +
     `</details>`
   );
+}
+
+/**
+ * A link to the workflow run a provenance description names (`…/owner/repo/actions/runs/N/attempts/M`),
+ * only when the URL has exactly that form: nothing else in a description becomes markup.
+ */
+export function runLink(description: string): string | undefined {
+  const url =
+    /(?:^|[\s(,])(https:\/\/[a-z0-9.-]+(?::\d+)?\/[\w.-]+\/[\w.-]+\/actions\/runs\/\d+\/attempts\/\d+)(?=$|[\s),])/i.exec(
+      description,
+    )?.[1];
+  if (url === undefined) return undefined;
+  const run = /\/runs\/(\d+)\/attempts\/(\d+)$/.exec(url);
+  return `<a href="${summaryAttribute(url)}">workflow run ${run?.[1] ?? ""} (attempt ${run?.[2] ?? ""})</a>`;
 }
 
 function registryCell(registry: SummaryRegistry): string {

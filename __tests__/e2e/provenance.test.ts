@@ -43,8 +43,13 @@ describe("provenance", () => {
     );
     expect(assignment?.description?.length).toBeLessThan(600);
 
+    const runLink =
+      '<a href="https&#58;//github.com/octo/app/actions/runs/123/attempts/2">workflow run 123 (attempt 2)</a>';
+    expect(attached.summary).toContain(runLink);
+
     const checked = await harness.run({ mode: "check" });
     expect(checked.stdout).toContain("granted by octo/app run 123 attempt 2");
+    expect(checked.summary).toContain(runLink);
 
     const detached = await harness.run({ mode: "detach" });
     expect(detached.stdout).toMatch(/Removing \/subscriptions\/.* \("granted by octo\/app run 123/);

@@ -135,3 +135,32 @@ describe("the job summary of a run", () => {
     expect(failed.summary).not.toContain("<pre");
   });
 });
+
+describe("the job summary of a several-registry run", () => {
+  it("draws one cluster, one identity and an edge to each registry, styled by its outcome", async () => {
+    const result = await run({
+      "acr-name": `${names.registry}, missingacr, ${names.localRegistry}`,
+    });
+
+    expect(result.exitCode).toBe(1);
+    const lines = diagram(result.summary);
+    expect(lines.filter((line) => /\bc0\[/.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => /\bi0\[/.test(line))).toHaveLength(1);
+    const edges = lines
+      .map((line) => /^ {2}i0 .*?(r\d+)\["(.*?)"\]:::(\w+)$/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => [match[1], match[2]!.split("<br/>")[0], match[3]]);
+    expect(edges).toEqual([
+      ["r0", `✅ ${names.registry}`, "granted"],
+      ["r1", "❌ missingacr", "failed"],
+      ["r2", `✅ ${names.localRegistry}`, "granted"],
+    ]);
+    const classDefs = lines.filter((line) => line.trimStart().startsWith("classDef "));
+    expect(classDefs.map((line) => line.trim().split(" ")[1]).sort()).toEqual(
+      expect.arrayContaining(["failed", "granted"]),
+    );
+    const text = shown(result.summary);
+    expect(text).toContain(`✅ ${headlineOf("granted")}`);
+    expect(text).toMatch(/❌ .*missingacr/);
+  });
+});

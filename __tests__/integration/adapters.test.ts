@@ -16,7 +16,7 @@ const systemCAs = getCACertificates("default");
 let emulator: Emulator;
 const signal = new AbortController().signal;
 
-function portsFor(appId: string, secret: string): AzurePorts {
+function portsFor(appId: string, secret: string): Promise<AzurePorts> {
   const cloud = { resourceManagerEndpoint: emulator.url, authorityHost: emulator.url };
   const credential = createCredential(
     { kind: "service-principal", tenantId: ids.tenant, clientId: appId, clientSecret: secret },
@@ -59,11 +59,9 @@ function newAssignment(name: string) {
 
 describe("cluster port", () => {
   it("reads the kubelet identity's object id, not its client id", async () => {
-    const cluster = await portsFor(ids.deployer.appId, secrets.deployer).clusters.getCluster(
-      names.clusterGroup,
-      names.cluster,
-      { signal },
-    );
+    const cluster = await (
+      await portsFor(ids.deployer.appId, secrets.deployer)
+    ).clusters.getCluster(names.clusterGroup, names.cluster, { signal });
 
     expect(cluster.kubeletIdentity).toEqual({
       objectId: ids.kubelet.objectId,
@@ -73,7 +71,7 @@ describe("cluster port", () => {
   });
 
   it("says which cluster is missing, where, and which clusters are there", async () => {
-    const read = portsFor(ids.deployer.appId, secrets.deployer).clusters.getCluster(
+    const read = (await portsFor(ids.deployer.appId, secrets.deployer)).clusters.getCluster(
       names.clusterGroup,
       "nope",
       { signal },
@@ -93,17 +91,16 @@ describe("registry port", () => {
     ["in the cluster's group", scopes.localRegistry],
     ["in another group", scopes.registry],
   ])("reads a registry by id %s", async (_, id) => {
-    const registry = await portsFor(ids.deployer.appId, secrets.deployer).registries.readRegistry(
-      id,
-      { signal },
-    );
+    const registry = await (
+      await portsFor(ids.deployer.appId, secrets.deployer)
+    ).registries.readRegistry(id, { signal });
 
     expect(registry?.id).toBe(id);
     expect(registry?.loginServer).toMatch(/\.azurecr\.io$/);
   });
 
   it("reads no registry where there is none, and lists the subscription's", async () => {
-    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+    const ports = await portsFor(ids.deployer.appId, secrets.deployer);
     const missing = `/subscriptions/${ids.subscription}/resourceGroups/${names.clusterGroup}/providers/Microsoft.ContainerRegistry/registries/missingacr`;
 
     expect(await ports.registries.readRegistry(missing, { signal })).toBeUndefined();
@@ -114,7 +111,7 @@ describe("registry port", () => {
   });
 
   it("says whether a registry name is free", async () => {
-    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+    const ports = await portsFor(ids.deployer.appId, secrets.deployer);
 
     expect(
       await ports.registries.checkNameAvailability(ids.subscription, names.registry, { signal }),
@@ -127,7 +124,7 @@ describe("registry port", () => {
 
 describe("role assignment port", () => {
   it("creates an assignment that the emulator then holds, and lists it for the principal", async () => {
-    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+    const ports = await portsFor(ids.deployer.appId, secrets.deployer);
     const name = "2b0d5c1e-7f3a-5c9d-8e1f-0a2b3c4d5e6f";
 
     const outcome = await ports.roleAssignments.create(newAssignment(name), { signal });
@@ -147,7 +144,7 @@ describe("role assignment port", () => {
   });
 
   it("reports a 409 RoleAssignmentExists as a conflict carrying the existing assignment's id", async () => {
-    const ports = portsFor(ids.deployer.appId, secrets.deployer);
+    const ports = await portsFor(ids.deployer.appId, secrets.deployer);
     const existing = emulator.addRoleAssignment({
       scope: scopes.registry,
       roleName: "AcrPull",
@@ -167,7 +164,7 @@ describe("role assignment port", () => {
   });
 
   it("maps a 403 to the permission, the scope and the command that grants it", async () => {
-    const create = portsFor(ids.reader.appId, secrets.reader).roleAssignments.create(
+    const create = (await portsFor(ids.reader.appId, secrets.reader)).roleAssignments.create(
       newAssignment("4d2f7e3a-9b5c-5e1f-8a3b-2c4d5e6f7a81"),
       { signal },
     );

@@ -30,7 +30,7 @@ async function start(seed: Seed, pageSize?: number): Promise<{ on: Emulator; por
     { authorityHost: on.url },
     () => undefined,
   );
-  const ports = createAzurePorts(
+  const ports = await createAzurePorts(
     {
       credential,
       endpoint: on.url,

@@ -7,6 +7,7 @@ import { marked } from "marked";
 import {
   renderDiagram,
   renderSummary,
+  runLink,
   type SummaryModel,
   type SummaryOutcome,
   type SummaryRegistry,
@@ -260,5 +261,27 @@ describe("renderSummary", () => {
     expect(text.split(reason)).toHaveLength(2);
     expect(text).toContain(`<ul><li>${reason}</li></ul>`);
     expect(text).toContain("<ul><li>⚠️ Public access off.</li><li>⚠️ Far.</li></ul>");
+  });
+});
+
+describe("the link to the run that granted an assignment", () => {
+  it.each([
+    [
+      "granted by octo/app run 7 attempt 1 (workflow ci, https://github.com/octo/app/actions/runs/7/attempts/1) with aks-attach-acr",
+      "workflow run 7 (attempt 1)",
+    ],
+    ["granted by aks-attach-acr for cluster /subscriptions/x", undefined],
+    ["see javascript:alert(1)/octo/app/actions/runs/7/attempts/1", undefined],
+    ['https://github.com/octo/app/actions/runs/7/attempts/1"onmouseover="x', undefined],
+    ["http://github.com/octo/app/actions/runs/7/attempts/1", undefined],
+  ])("%s", (description, text) => {
+    const link = runLink(description);
+
+    if (text === undefined) {
+      expect(link).toBeUndefined();
+    } else {
+      expect(link).toContain(`>${text}</a>`);
+      expect(link).not.toMatch(/["<>]\s*on/i);
+    }
   });
 });

@@ -75,6 +75,15 @@ export function roundTrips(entries: readonly RequestLogEntry[]): number {
   return trips;
 }
 
+/** POSTs that only read: a Resource Graph query, a registry name check. */
+const READING_POST = /\/(?:providers\/Microsoft\.ResourceGraph\/resources|checkNameAvailability)$/i;
+
+/** A request that changes something in Azure. */
+export function isWrite(entry: Pick<RequestLogEntry, "method" | "path">): boolean {
+  if (!WRITE_METHODS.has(entry.method)) return false;
+  return !(entry.method === "POST" && READING_POST.test(entry.path));
+}
+
 export function summarize(entries: readonly RequestLogEntry[]): RequestSummary {
   const routes: Record<string, number> = {};
   for (const entry of entries) {
@@ -87,7 +96,7 @@ export function summarize(entries: readonly RequestLogEntry[]): RequestSummary {
     routes,
     armRequests: calls.length,
     signInRequests: signIn.length,
-    writes: calls.filter((entry) => WRITE_METHODS.has(entry.method)).length,
+    writes: calls.filter(isWrite).length,
     roundTrips: roundTrips(calls),
     signInRoundTrips: roundTrips(signIn),
   };

@@ -1,8 +1,10 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { ClientRequest } from "node:http";
 import type { TokenCredential } from "@azure/identity";
-import { AuthorizationManagementClient } from "@azure/arm-authorization";
-import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
-import { ContainerServiceClient } from "@azure/arm-containerservice";
-import { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
+import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import {
   createDefaultHttpClient,
   createPipelineRequest,
@@ -31,11 +33,74 @@ export interface ArmConnection {
   readonly budget: RetryBudget;
 }
 
+/** The SDK client classes the ports are built on. */
+export interface ArmSdk {
+  readonly AuthorizationManagementClient: typeof AuthorizationManagementClient;
+  readonly ContainerRegistryManagementClient: typeof ContainerRegistryManagementClient;
+  readonly ContainerServiceClient: typeof ContainerServiceClient;
+  readonly ResourceGraphClient: typeof ResourceGraphClient;
+}
+
+/**
+ * Loads the SDK clients. They are most of the bundle, so they are imported only when asked
+ * (each is a chunk of its own in dist/), and only once `after` settles: main.ts loads them
+ * while the first token is on its way, not before its request is sent.
+ */
+export async function loadArmSdk(after?: Promise<unknown>): Promise<ArmSdk> {
+  await after?.catch(() => undefined);
+  const [authorization, registry, service, graph] = await Promise.all([
+    import("@azure/arm-authorization"),
+    import("@azure/arm-containerregistry"),
+    import("@azure/arm-containerservice"),
+    import("@azure/arm-resourcegraph"),
+  ]);
+  return {
+    AuthorizationManagementClient: authorization.AuthorizationManagementClient,
+    ContainerRegistryManagementClient: registry.ContainerRegistryManagementClient,
+    ContainerServiceClient: service.ContainerServiceClient,
+    ResourceGraphClient: graph.ResourceGraphClient,
+  };
+}
+
+/**
+ * Settles once the process's next HTTP request is written out, or `meanwhile` settles first.
+ * Loading a module blocks the event loop: started before that, it would hold the request back.
+ */
+export function nextRequestSent(meanwhile: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      unsubscribe(REQUEST_START, onRequest);
+      resolve();
+    };
+    const onRequest = (message: unknown) => {
+      unsubscribe(REQUEST_START, onRequest);
+      const { request } = message as { readonly request: ClientRequest };
+      request.once("finish", done).once("close", done);
+    };
+    subscribe(REQUEST_START, onRequest);
+    meanwhile.then(done, done);
+  });
+}
+
+/** Node's diagnostics channel for an HTTP(S) client request being sent. */
+const REQUEST_START = "http.client.request.start";
+
 /**
  * One SDK client per service, each pointed at the cloud's ARM endpoint with a token audience
  * to match (the SDKs' own defaults assume the public cloud).
  */
-export function createAzurePorts(connection: ArmConnection, subscriptionId: string): AzurePorts {
+export async function createAzurePorts(
+  connection: ArmConnection,
+  subscriptionId: string,
+  /** The SDK being loaded, when the caller started that earlier. */
+  sdk: Promise<ArmSdk> = loadArmSdk(),
+): Promise<AzurePorts> {
+  const {
+    AuthorizationManagementClient,
+    ContainerRegistryManagementClient,
+    ContainerServiceClient,
+    ResourceGraphClient,
+  } = await sdk;
   const { credential, endpoint, scope, userAgent, budget } = connection;
   // Tokens go to ARM and Graph only, whatever a nextLink or a redirect says.
   const tokenHosts = [endpoint, connection.graphEndpoint];

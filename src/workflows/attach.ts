@@ -77,6 +77,8 @@ export interface AttachResult {
   readonly assignmentId: string;
   /** Where that assignment sits: the registry, or a scope above it. */
   readonly assignmentScope: string;
+  /** That assignment's description (who granted it, from which run), when Azure gave one. */
+  readonly assignmentDescription?: string | undefined;
   readonly changed: boolean;
   /** Writes a dry run would make (the registry, the assignment); 0 on a real run. */
   readonly plannedChanges: number;
@@ -195,6 +197,7 @@ export async function attachTo(
       outcome: plan.inherited ? "inherited" : "already-assigned",
       assignmentId: plan.assignment.id,
       assignmentScope: plan.assignment.scope,
+      assignmentDescription: plan.assignment.description,
       changed: created,
     };
   }
@@ -228,6 +231,7 @@ export async function attachTo(
       outcome: "already-assigned",
       assignmentId: outcome.created.id,
       assignmentScope: registry.id,
+      assignmentDescription: outcome.created.description,
       changed: created,
     };
   }
@@ -237,6 +241,7 @@ export async function attachTo(
       outcome: "created",
       assignmentId: outcome.created.id,
       assignmentScope: registry.id,
+      assignmentDescription: outcome.created.description ?? description,
       changed: true,
     };
   }

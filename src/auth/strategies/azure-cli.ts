@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { AzureCliCredential } from "@azure/identity";
 import { ActionError } from "../../errors.ts";
 import { parseGuid, SignInInputs } from "../inputs.ts";
 import type { SignInMethod, SignInStrategy } from "../strategy.ts";
@@ -40,13 +39,13 @@ export const azureCli: SignInStrategy<AzureCli> = {
   destinations: () => "the Azure CLI signs in with its own session",
   tokenSource: () => ({ where: "through the Azure CLI", pending: "az account get-access-token" }),
   subscriptionFromCli: true,
-  credential: (method) =>
-    Promise.resolve(
-      new AzureCliCredential({
-        ...(method.tenantId ? { tenantId: method.tenantId } : {}),
-        processTimeoutInMs: CLI_TIMEOUT_MS,
-      }),
-    ),
+  async credential(method) {
+    const { AzureCliCredential } = await import("@azure/identity");
+    return new AzureCliCredential({
+      ...(method.tenantId ? { tenantId: method.tenantId } : {}),
+      processTimeoutInMs: CLI_TIMEOUT_MS,
+    });
+  },
   generalRemedy: () => "Check the Azure CLI session (az account show) left by azure/login.",
   explain(error, line) {
     if (/could not be found|not installed|ENOENT/i.test(line)) {

@@ -1,4 +1,3 @@
-import { ManagedIdentityCredential } from "@azure/identity";
 import { ActionError } from "../../errors.ts";
 import { parseGuid, SignInInputs } from "../inputs.ts";
 import type { SignInMethod, SignInStrategy } from "../strategy.ts";
@@ -38,12 +37,12 @@ export const managedIdentity: SignInStrategy<ManagedIdentity> = {
     pending: "the token request",
   }),
   subscriptionFromCli: false,
-  credential: (method, _cloud, hooks) =>
-    Promise.resolve(
-      method.clientId
-        ? new ManagedIdentityCredential({ clientId: method.clientId, ...pipelineOptions(hooks) })
-        : new ManagedIdentityCredential({ ...pipelineOptions(hooks) }),
-    ),
+  async credential(method, _cloud, hooks) {
+    const { ManagedIdentityCredential } = await import("@azure/identity");
+    return method.clientId
+      ? new ManagedIdentityCredential({ clientId: method.clientId, ...pipelineOptions(hooks) })
+      : new ManagedIdentityCredential({ ...pipelineOptions(hooks) });
+  },
   generalRemedy: () =>
     `Check that this runner's machine has a managed identity (and '${ClientId}' for a ` +
     `user-assigned one), and that it can reach the identity endpoint.`,

@@ -1,4 +1,3 @@
-import { ClientAssertionCredential } from "@azure/identity";
 import { ActionError } from "../../errors.ts";
 import { Defaults, Inputs } from "../../names.ts";
 import { parseGuid, refuseInput, SignInInputs } from "../inputs.ts";
@@ -59,15 +58,15 @@ export const oidc: SignInStrategy<Oidc> = {
   destinations: (cloud) => `GitHub's ID token goes only to ${cloud.authorityHost}`,
   tokenSource: (cloud) => ({ where: `at ${cloud.authorityHost}`, pending: "the token request" }),
   subscriptionFromCli: false,
-  credential: (method, cloud, hooks) =>
-    Promise.resolve(
-      new ClientAssertionCredential(
-        method.tenantId,
-        method.clientId,
-        freshIdTokens(method.audience, hooks),
-        entraOptions(cloud, hooks),
-      ),
-    ),
+  async credential(method, cloud, hooks) {
+    const { ClientAssertionCredential } = await import("@azure/identity");
+    return new ClientAssertionCredential(
+      method.tenantId,
+      method.clientId,
+      freshIdTokens(method.audience, hooks),
+      entraOptions(cloud, hooks),
+    );
+  },
   generalRemedy: () =>
     `Check '${ClientId}', '${TenantId}', '${Audience}' and the app's federated credentials, ` +
     REACH_SIGN_IN_HOST,

@@ -1,4 +1,3 @@
-import { ClientSecretCredential } from "@azure/identity";
 import { parseGuid, SignInInputs } from "../inputs.ts";
 import type { SignInMethod, SignInStrategy } from "../strategy.ts";
 import {
@@ -38,15 +37,15 @@ export const servicePrincipal: SignInStrategy<ServicePrincipal> = {
   destinations: (cloud) => `the client secret goes only to ${cloud.authorityHost}`,
   tokenSource: (cloud) => ({ where: `at ${cloud.authorityHost}`, pending: "the token request" }),
   subscriptionFromCli: false,
-  credential: (method, cloud, hooks) =>
-    Promise.resolve(
-      new ClientSecretCredential(
-        method.tenantId,
-        method.clientId,
-        method.clientSecret,
-        entraOptions(cloud, hooks),
-      ),
-    ),
+  async credential(method, cloud, hooks) {
+    const { ClientSecretCredential } = await import("@azure/identity");
+    return new ClientSecretCredential(
+      method.tenantId,
+      method.clientId,
+      method.clientSecret,
+      entraOptions(cloud, hooks),
+    );
+  },
   generalRemedy: () =>
     `Check '${ClientId}', '${TenantId}', '${ClientSecret}' and '${Environment}', ` +
     REACH_SIGN_IN_HOST,
