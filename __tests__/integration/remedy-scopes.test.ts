@@ -29,7 +29,7 @@ async function start(rights: CallerRights): Promise<Emulator> {
 }
 
 /** The deployer: the seed's first principal with a secret, whose rights `start` replaced. */
-function deployerPorts(at: Emulator): AzurePorts {
+function deployerPorts(at: Emulator): Promise<AzurePorts> {
   const cloud = { resourceManagerEndpoint: at.url, authorityHost: at.url };
   const credential = createCredential(
     {
@@ -148,7 +148,7 @@ describe("the remedy for a refused request grants on the scope that fixes it", (
   ])("%s", async (_, rights, call, expectedScope, assignee) => {
     const at = await start(rights);
 
-    const error = await refusal(call(deployerPorts(at), at));
+    const error = await refusal(call(await deployerPorts(at), at));
 
     expect(error.message).toMatch(/AuthorizationFailed/);
     const commands = grantCommands(error);
@@ -169,7 +169,7 @@ describe("the remedy for a refused request grants on the scope that fixes it", (
       name: assignmentName,
     });
 
-    await refusal(deployerPorts(at).roleAssignments.delete(existing.id, { signal }));
+    await refusal((await deployerPorts(at)).roleAssignments.delete(existing.id, { signal }));
 
     expect(at.roleAssignments().map((a) => a.id)).toContain(existing.id);
   });
