@@ -158,3 +158,18 @@ describe("the README's links within itself", () => {
     );
   });
 });
+
+describe("the README's bench numbers", () => {
+  it("agree with BENCHMARKS.md, written by the same run", () => {
+    const benchmarks = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8");
+    const written = [
+      ...benchmarks.matchAll(/^- ([a-z -]+): az \d+ ms vs the action \d+ ms: \*\*([\d.]+)×\*\*/gm),
+    ].map((m) => [m[1], m[2]]);
+    const shown = [...readme.matchAll(/^\| ([a-z -]+?) +\| [^|]+\| [^|]+\| ([\d.]+)× +\|$/gm)].map(
+      (m) => [m[1], m[2]],
+    );
+
+    expect(written.length).toBeGreaterThan(0);
+    expect(shown).toEqual(written);
+  });
+});
