@@ -4,21 +4,11 @@
  * outputs, its log and its job summary.
  */
 import { describe, expect, it } from "@jest/globals";
-import { ACR_PULL, ACR_PUSH, ids, names, scopes, secrets } from "../fixtures.ts";
+import { ACR_PUSH, ids, names, scopes, secrets } from "../fixtures.ts";
 import { errorText, useEmulator, visibleLog } from "./harness.ts";
 
 const harness = useEmulator();
 const { run, armWrites } = harness;
-
-function pullAssignmentsOfKubelet() {
-  return harness.emulator
-    .roleAssignments()
-    .filter(
-      (a) =>
-        a.principalId === ids.kubelet.objectId &&
-        a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
-    );
-}
 
 describe("attach, end to end", () => {
   it("grants AcrPull once, to the kubelet identity, as a ServicePrincipal, and says so", async () => {
@@ -26,7 +16,7 @@ describe("attach, end to end", () => {
 
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
-    const granted = pullAssignmentsOfKubelet();
+    const granted = harness.kubeletPullAssignments();
     expect(granted).toHaveLength(1);
     expect(granted[0]!.scope.toLowerCase()).toBe(scopes.registry.toLowerCase());
     expect(granted[0]!.principalType).toBe("ServicePrincipal");
@@ -73,7 +63,7 @@ describe("attach, end to end", () => {
     );
     expect(second.outputs["changed"]).toBe("false");
     expect(second.outputs["role-assignment-id"]).toBe(first.outputs["role-assignment-id"]);
-    expect(pullAssignmentsOfKubelet()).toHaveLength(1);
+    expect(harness.kubeletPullAssignments()).toHaveLength(1);
     expect(second.summary).toContain("already granted");
   });
 
@@ -112,7 +102,7 @@ describe("attach, end to end", () => {
 
     expect(result.exitCode).toBe(0);
     expect(result.outputs["changed"]).toBe("true");
-    expect(pullAssignmentsOfKubelet()).toHaveLength(1);
+    expect(harness.kubeletPullAssignments()).toHaveLength(1);
   });
 
   it("finds a registry by login server, and by resource id", async () => {
@@ -123,7 +113,7 @@ describe("attach, end to end", () => {
     expect(byLoginServer.outputs["registry-id"]).toBe(scopes.localRegistry);
     expect(byId.exitCode).toBe(0);
     expect(byId.outputs["registry-id"]).toBe(scopes.registry);
-    expect(pullAssignmentsOfKubelet()).toHaveLength(2);
+    expect(harness.kubeletPullAssignments()).toHaveLength(2);
   });
 
   it("fails clearly on a wrong secret, writes nothing, and never prints the secret", async () => {
@@ -152,7 +142,7 @@ describe("attach, end to end", () => {
     expect(error).toContain("AuthorizationFailed");
     expect(error).toContain(scopes.registry);
     expect(error).toContain("az role assignment create");
-    expect(pullAssignmentsOfKubelet()).toEqual([]);
+    expect(harness.kubeletPullAssignments()).toEqual([]);
     expect(result.summary).toContain("failed");
   });
 

@@ -3,10 +3,11 @@
  * runs of the committed dist/index.js against it as a runner would make them.
  */
 import { afterEach, beforeEach } from "@jest/globals";
-import { startEmulator, type Emulator } from "../../emulator/index.ts";
+import { startEmulator, type Emulator, type RoleAssignmentView } from "../../emulator/index.ts";
+
 import type { Seed } from "../../emulator/seed.ts";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
-import { ids, names, secrets, testSeed } from "../fixtures.ts";
+import { ACR_PULL, ids, names, secrets, testSeed } from "../fixtures.ts";
 
 export interface Harness {
   /** The current test's emulator. */
@@ -24,6 +25,8 @@ export interface Harness {
    * Graph query, a name availability check) are not writes.
    */
   armWrites(): string[];
+  /** The kubelet identity's AcrPull assignments in the emulator now. */
+  kubeletPullAssignments(): RoleAssignmentView[];
 }
 
 /**
@@ -72,6 +75,15 @@ export function useEmulator(seed: () => Seed = testSeed): Harness {
           return result;
         },
       );
+    },
+    kubeletPullAssignments() {
+      return current()
+        .roleAssignments()
+        .filter(
+          (a) =>
+            a.principalId === ids.kubelet.objectId &&
+            a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
+        );
     },
     armWrites() {
       return current()

@@ -4,7 +4,6 @@
  * show that description next to the assignment. Outside a runner it is a plain one.
  */
 import { describe, expect, it } from "@jest/globals";
-import { ACR_PULL, ids } from "../fixtures.ts";
 import { errorText, PROVENANCE, useEmulator } from "./harness.ts";
 
 const harness = useEmulator();
@@ -19,22 +18,12 @@ const RUNNER = {
   GITHUB_ACTOR: "octocat",
 };
 
-function kubeletPull() {
-  return harness.emulator
-    .roleAssignments()
-    .filter(
-      (a) =>
-        a.principalId === ids.kubelet.objectId &&
-        a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
-    );
-}
-
 describe("provenance", () => {
   it("names the workflow run that granted it; check and detach show it", async () => {
     const attached = await harness.run({}, RUNNER);
 
     expect(errorText(attached)).toBe("");
-    const [assignment] = kubeletPull();
+    const [assignment] = harness.kubeletPullAssignments();
     expect(assignment?.description).toMatch(PROVENANCE);
     expect(assignment?.description).toContain(
       "granted by octo/app run 123 attempt 2 (workflow deploy error x, ref refs/heads/main, " +
@@ -53,14 +42,14 @@ describe("provenance", () => {
 
     const detached = await harness.run({ mode: "detach" });
     expect(detached.stdout).toMatch(/Removing \/subscriptions\/.* \("granted by octo\/app run 123/);
-    expect(kubeletPull()).toEqual([]);
+    expect(harness.kubeletPullAssignments()).toEqual([]);
   });
 
   it("outside a runner, says only the action and the cluster", async () => {
     const attached = await harness.run();
 
     expect(attached.exitCode).toBe(0);
-    expect(kubeletPull()[0]?.description).toMatch(
+    expect(harness.kubeletPullAssignments()[0]?.description).toMatch(
       /^granted by aks-attach-acr for cluster \/subscriptions\/[^ ]+\/managedClusters\/aks-demo$/i,
     );
   });

@@ -3,20 +3,10 @@
  * write's answer is lost: the bundled action against the emulator's races.
  */
 import { describe, expect, it } from "@jest/globals";
-import { ACR_PULL, ids, scopes } from "../fixtures.ts";
+import { ids, scopes } from "../fixtures.ts";
 import { errorText, useEmulator } from "./harness.ts";
 
 const harness = useEmulator();
-
-function kubeletPullAssignments() {
-  return harness.emulator
-    .roleAssignments()
-    .filter(
-      (a) =>
-        a.principalId === ids.kubelet.objectId &&
-        a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
-    );
-}
 
 describe("races", () => {
   it("a DELETE answered 204 (someone else removed it first) is no change of this run", async () => {
@@ -35,7 +25,7 @@ describe("races", () => {
     expect(result.outputs["removed-assignment-ids"]).toBe("[]");
     expect(result.stdout).toContain(`${seeded.id} was already gone`);
     expect(result.summary).toContain("Already gone");
-    expect(kubeletPullAssignments()).toEqual([]);
+    expect(harness.kubeletPullAssignments()).toEqual([]);
   });
 
   it("a PUT answered 201 for the same-name assignment that already existed is no change", async () => {
@@ -47,8 +37,8 @@ describe("races", () => {
     expect(errorText(result)).toBe("");
     expect(result.exitCode).toBe(0);
     expect(result.outputs["changed"]).toBe("false");
-    expect(kubeletPullAssignments()).toHaveLength(1);
-    expect(result.outputs["role-assignment-id"]).toBe(kubeletPullAssignments()[0]!.id);
+    expect(harness.kubeletPullAssignments()).toHaveLength(1);
+    expect(result.outputs["role-assignment-id"]).toBe(harness.kubeletPullAssignments()[0]!.id);
   });
 
   it("a 201 for an assignment this run really created is a change", async () => {
@@ -69,14 +59,14 @@ describe("races", () => {
     expect(errorText(failed)).toMatch(/PUT was sent, so Azure may have made the change/);
     expect(errorText(failed)).toMatch(/re-running the job converges/);
     // It did happen: the emulator applied the write before dropping the connection.
-    expect(kubeletPullAssignments()).toHaveLength(1);
+    expect(harness.kubeletPullAssignments()).toHaveLength(1);
 
     harness.emulator.clearFaults();
     const rerun = await harness.run();
 
     expect(rerun.exitCode).toBe(0);
     expect(rerun.outputs["changed"]).toBe("false");
-    expect(rerun.outputs["role-assignment-id"]).toBe(kubeletPullAssignments()[0]!.id);
+    expect(rerun.outputs["role-assignment-id"]).toBe(harness.kubeletPullAssignments()[0]!.id);
     expect(harness.armWrites().filter((w) => w.startsWith("PUT")).length).toBeGreaterThan(0);
   });
 
@@ -92,6 +82,6 @@ describe("races", () => {
 
     expect(failed.exitCode).toBe(1);
     expect(errorText(failed)).toMatch(/DELETE was sent, so Azure may have made the change/);
-    expect(kubeletPullAssignments()).toEqual([]);
+    expect(harness.kubeletPullAssignments()).toEqual([]);
   });
 });
