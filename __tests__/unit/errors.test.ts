@@ -1,5 +1,13 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "@jest/globals";
-import { toActionError, type FailureContext } from "../../src/azure/errors.ts";
+import {
+  grantScope,
+  pullRoleDelegationCondition,
+  REMEDIES,
+  shellQuoted,
+  toActionError,
+  type FailureContext,
+} from "../../src/azure/errors.ts";
 import { ActionError, describeFailure, quote } from "../../src/errors.ts";
 
 const registryScope =
@@ -198,5 +206,211 @@ describe("quote", () => {
     [`${"a".repeat(150)}${"b".repeat(150)}`, `"${"a".repeat(100)}…${"b".repeat(100)}"`],
   ])("shows %s safely", (value, expected) => {
     expect(quote(value)).toBe(expected);
+  });
+});
+
+describe("every remedy's az command grants on the right scope", () => {
+  const subscription = "/subscriptions/5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02";
+  const clusterScope = `${subscription}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-demo`;
+  const assignmentId = `${registryScope}/providers/Microsoft.Authorization/roleAssignments/0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0`;
+  const definitionId = `${subscription}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`;
+  const callerObjectId = "c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e05";
+
+  // Every failure context the SDK adapters report, and the scope a grant must name to fix it.
+  const contexts: [string, FailureContext, string][] = [
+    [
+      "reading the cluster",
+      {
+        operation: "read the AKS cluster",
+        scope: clusterScope,
+        permission: "Microsoft.ContainerService/managedClusters/read",
+      },
+      clusterScope,
+    ],
+    ["reading the registry", readRegistry, registryScope],
+    [
+      "looking a registry up in a resource group",
+      {
+        operation: "read the container registry 'demoacr'",
+        scope: `${subscription}/resourceGroups/rg-aks`,
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      },
+      `${subscription}/resourceGroups/rg-aks`,
+    ],
+    [
+      "listing the subscription's registries",
+      {
+        operation: "list the container registries",
+        scope: subscription,
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      },
+      subscription,
+    ],
+    [
+      "reading a role definition",
+      {
+        operation: "read the role definition",
+        scope: definitionId,
+        permission: "Microsoft.Authorization/roleDefinitions/read",
+      },
+      subscription,
+    ],
+    [
+      "looking a role up by name",
+      {
+        operation: "look up the role named 'AcrPull'",
+        scope: registryScope,
+        permission: "Microsoft.Authorization/roleDefinitions/read",
+      },
+      registryScope,
+    ],
+    [
+      "listing the identity's role assignments",
+      {
+        operation: "list the role assignments of the cluster's identity",
+        scope: registryScope,
+        permission: "Microsoft.Authorization/roleAssignments/read",
+      },
+      registryScope,
+    ],
+    ["creating the role assignment", createAssignment, registryScope],
+    [
+      "creating a registry (it does not exist yet: its group)",
+      {
+        operation: "create the container registry aksaksdemoacr",
+        scope: `${subscription}/resourceGroups/rg-aks/providers/Microsoft.ContainerRegistry/registries/aksaksdemoacr`,
+        permission: "Microsoft.ContainerRegistry/registries/write",
+      },
+      `${subscription}/resourceGroups/rg-aks`,
+    ],
+    [
+      "checking a registry name",
+      {
+        operation: "check whether the registry name aksaksdemoacr is free",
+        scope: subscription,
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      },
+      subscription,
+    ],
+    [
+      "searching every subscription (Resource Graph)",
+      {
+        operation: "search the container registries of every visible subscription",
+        scope: "/providers/Microsoft.ResourceGraph/resources",
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      },
+      "/subscriptions/<subscription-id>",
+    ],
+    [
+      "listing the subscriptions",
+      { operation: "list the subscriptions", scope: "/subscriptions" },
+      "/subscriptions/<subscription-id>",
+    ],
+    [
+      "deleting a role assignment (addressed by its own id)",
+      {
+        operation: "delete the role assignment",
+        scope: assignmentId,
+        permission: "Microsoft.Authorization/roleAssignments/delete",
+      },
+      registryScope,
+    ],
+  ];
+
+  const cases = Object.keys(REMEDIES).flatMap((code) =>
+    contexts.map(([what, context, expected]) => [code, what, context, expected] as const),
+  );
+
+  it.each(cases)("%s while %s", (code, _, context, expected) => {
+    const error = toActionError(
+      restError({
+        code,
+        statusCode: code === "AuthorizationFailed" ? 403 : 400,
+        message: `The client 'x' with object id '${callerObjectId}' was refused over scope '${context.scope}'.`,
+      }),
+      context,
+    );
+
+    const commands = (error.remedy ?? "")
+      .split("\n")
+      .filter((line) => /\baz role assignment create\b/.test(line));
+    for (const command of commands) {
+      expect([...command.matchAll(/--scope (\S+)/g)].map((m) => m[1])).toEqual([expected]);
+      expect(command).toContain(`--assignee-object-id ${callerObjectId}`);
+    }
+    // A write that is not an assignment needs a role that writes, never Reader.
+    if (context.permission?.endsWith("registries/write")) {
+      for (const command of commands) expect(command).toContain("--role Contributor");
+    }
+    // The codes that grant something must print the command that does it.
+    if (code === "AuthorizationFailed") {
+      expect(commands.length).toBeGreaterThan(0);
+      expect(error.remedy).toContain(expected.includes("<") ? expected : `on ${expected}`);
+    }
+    // No remedy names a role assignment's own id as a place to grant on.
+    expect(error.remedy).not.toMatch(/--scope \S*roleAssignments\//);
+  });
+
+  it("offers both fixes for a missing roleAssignments/delete, each on the registry", () => {
+    const error = toActionError(
+      restError({ code: "AuthorizationFailed", statusCode: 403, message: "denied" }),
+      {
+        operation: "delete the role assignment",
+        scope: assignmentId,
+        permission: "Microsoft.Authorization/roleAssignments/delete",
+      },
+    );
+
+    expect(error.message).toContain(assignmentId);
+    const commands = (error.remedy ?? "").split("\n").filter((l) => l.includes("az role"));
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toContain('--role "User Access Administrator"');
+    expect(commands[1]).toContain('--role "Role Based Access Control Administrator"');
+    expect(commands[1]).toContain(`--condition ${shellQuoted(pullRoleDelegationCondition())}`);
+  });
+
+  it("prints commands an interactive bash runs as printed, condition intact", () => {
+    const error = toActionError(
+      restError({
+        code: "AuthorizationFailed",
+        statusCode: 403,
+        message: `The client 'x' with object id '${callerObjectId}' was refused.`,
+      }),
+      createAssignment,
+    );
+    const commands = (error.remedy ?? "").split("\n").filter((l) => l.includes("az role"));
+    // A stand-in `az` prints each argument it got on a line of its own; an interactive shell
+    // (history expansion on) is what a user pastes into.
+    const script = ['az() { for a in "$@"; do printf \'<%s>\\n\' "$a"; done; }', ...commands].join(
+      "\n",
+    );
+    const run = spawnSync("bash", ["--norc", "--noprofile", "-i"], {
+      input: `${script}\nexit\n`,
+      encoding: "utf8",
+      env: { PATH: process.env["PATH"] ?? "", HOME: "/nonexistent", PS1: "" },
+    });
+
+    expect(run.stderr).not.toMatch(/event not found/);
+    const args = run.stdout.split("\n").filter((line) => line.startsWith("<"));
+    const condition = args.indexOf("<--condition>");
+    expect(condition).toBeGreaterThan(0);
+    expect(args[condition + 1]).toBe(`<${pullRoleDelegationCondition()}>`);
+    expect(args.filter((a) => a === "<--scope>")).toHaveLength(2);
+    expect(args.filter((a) => a === `<${registryScope}>`)).toHaveLength(2);
+  });
+});
+
+describe("grantScope", () => {
+  it.each([
+    [registryScope, registryScope],
+    [`${registryScope}/providers/Microsoft.Authorization/roleAssignments/abc`, registryScope],
+    [`${registryScope}/providers/microsoft.authorization/roleassignments/abc/`, registryScope],
+    [
+      "/subscriptions/5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02/providers/Microsoft.Authorization/roleDefinitions/x",
+      "/subscriptions/5e0f3b52-8a44-4c3e-9d3b-1c2a7e6f4b02",
+    ],
+    ["/providers/Microsoft.Authorization/roleDefinitions/x", "/"],
+  ])("grants for %s on %s", (scope, expected) => {
+    expect(grantScope(scope)).toBe(expected);
   });
 });

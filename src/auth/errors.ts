@@ -13,7 +13,9 @@ const { ClientId, TenantId, ClientSecret, Audience, Environment, AuthorityHost }
  * "Microsoft Entra authentication and authorization error codes", and workload identity
  * federation's troubleshooting).
  */
-const ENTRA_REMEDIES: Readonly<Record<string, (method: SignInMethod, cloud: Cloud) => string>> = {
+export const ENTRA_REMEDIES: Readonly<
+  Record<string, (method: SignInMethod, cloud: Cloud) => string>
+> = {
   AADSTS7000215: () =>
     `The client secret is wrong: check that '${ClientSecret}' (or creds.clientSecret) holds the ` +
     `secret's value, not its id.`,

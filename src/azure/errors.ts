@@ -7,7 +7,10 @@ import { cutLine, oneLine, shown } from "../safe-text.ts";
 export interface FailureContext {
   /** `read the AKS cluster`, `create the role assignment`, ... */
   readonly operation: string;
-  /** The ARM scope the operation addressed. */
+  /**
+   * The ARM scope the operation addressed. For an extension resource of the authorization
+   * provider (a role assignment or definition), the remedy grants on the scope it belongs to.
+   */
   readonly scope: string;
   /** The permission the operation needs, e.g. `Microsoft.Authorization/roleAssignments/write`. */
   readonly permission?: string;
@@ -49,10 +52,42 @@ function assigneeOf(error: RestErrorLike): string {
 }
 
 /**
+ * The scope a missing permission is granted on: the scope itself, or, for a role assignment or
+ * role definition (`{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`), the scope
+ * it belongs to. A role assigned on a role assignment's own id fixes nothing.
+ */
+export function grantScope(scope: string, permission?: string): string {
+  const owner = scope.replace(
+    /\/providers\/Microsoft\.Authorization\/(?:roleAssignments|roleDefinitions)\/[^/]+\/?$/i,
+    "",
+  );
+  // A write that creates a resource is granted on the group it goes into: the resource itself
+  // does not exist yet.
+  const group = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\/providers\//i.exec(owner)?.[1];
+  if (
+    group &&
+    permission?.endsWith("/write") &&
+    !permission.startsWith("Microsoft.Authorization/")
+  ) {
+    return group;
+  }
+  return owner === "" ? "/" : owner;
+}
+
+/** Roles can be assigned at the root, a management group, a subscription, or anything in one. */
+function isAssignableScope(scope: string): boolean {
+  return (
+    scope === "/" ||
+    /^\/subscriptions\/[0-9a-f-]{36}(?:\/|$)/i.test(scope) ||
+    /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i.test(scope)
+  );
+}
+
+/**
  * Constrained delegation: may create and delete assignments of the pull roles only, and only for
  * service principals (the kubelet identity is one). The syntax is Azure ABAC condition v2.0.
  */
-function pullRoleDelegationCondition(): string {
+export function pullRoleDelegationCondition(): string {
   const roles = [BuiltInRoles.AcrPull.guid, BuiltInRoles.RepositoryReader.guid].join(", ");
   const allowed = (source: "Request" | "Resource") =>
     `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${roles}} ` +
@@ -63,10 +98,34 @@ function pullRoleDelegationCondition(): string {
   );
 }
 
+/**
+ * A word for a POSIX shell, in single quotes: pasted into bash or zsh, even an interactive one,
+ * the condition's `!` starts no history expansion and its quotes stay as they are.
+ */
+export function shellQuoted(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Remedies by ARM error code. Codes not listed get the generic text below. */
-const REMEDIES: Readonly<Record<string, Remedy>> = {
-  AuthorizationFailed: ({ scope, permission }, error) => {
+export const REMEDIES: Readonly<Record<string, Remedy>> = {
+  AuthorizationFailed: ({ scope: addressed, permission }, error) => {
     const assignee = assigneeOf(error);
+    const scope = grantScope(addressed, permission);
+    if (!isAssignableScope(scope)) {
+      // A tenant-wide request (the subscriptions, Resource Graph) sees what the caller has a
+      // role on: the fix is a role on each subscription to search.
+      return (
+        `The signed-in principal sees only the subscriptions it has a role on: give it Reader on ` +
+        `each one to search:\n  az role assignment create ${assignee} --role Reader --scope ` +
+        `/subscriptions/<subscription-id>\nor give the registry by '${Inputs.AcrResourceId}'.`
+      );
+    }
+    if (permission?.endsWith("/write") && !permission.startsWith("Microsoft.Authorization/")) {
+      return (
+        `The signed-in principal needs '${permission}' on ${scope}, e.g. the Contributor role ` +
+        `there:\n  az role assignment create ${assignee} --role Contributor --scope ${scope}`
+      );
+    }
     if (permission?.startsWith("Microsoft.Authorization/roleAssignments/")) {
       return (
         `The signed-in principal needs '${permission}' on ${scope}. Either grant it ` +
@@ -75,7 +134,7 @@ const REMEDIES: Readonly<Record<string, Remedy>> = {
         `or, least privilege, Role Based Access Control Administrator limited to assigning the ` +
         `pull roles to service principals:\n` +
         `  az role assignment create ${assignee} --role "Role Based Access Control Administrator" ` +
-        `--scope ${scope} --condition-version 2.0 --condition "${pullRoleDelegationCondition()}"`
+        `--scope ${scope} --condition-version 2.0 --condition ${shellQuoted(pullRoleDelegationCondition())}`
       );
     }
     return (
