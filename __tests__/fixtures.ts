@@ -183,3 +183,17 @@ export function testSeed(): Seed {
     ],
   };
 }
+
+/** A registry id with its parts, as the registry port is asked for it. */
+export function registryAddress(id: string): {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+} {
+  const [, subscriptionId = "", resourceGroup = "", name = ""] =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(
+      id,
+    ) ?? [];
+  return { id, subscriptionId, resourceGroup, name };
+}

@@ -73,8 +73,6 @@ const LIST_LAG_MS = 60_000;
 /** When `assign` dates an assignment that lists already show: well before any lag. */
 const LONG_AGO = new Date(NOW - 24 * 60 * 60_000);
 
-const REGISTRY_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/?$/i;
 const ASSIGNMENT_ID = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)\/?$/i;
 const ROLE_DEFINITION_ID =
   /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)\/?$/i;
@@ -266,9 +264,8 @@ export class FakeAzure implements AzurePorts {
 
   readonly registries: RegistryPort = {
     // ARM's GET of a registry by id: undefined for its 404s.
-    readRegistry: async (id) => {
+    readRegistry: async ({ id, subscriptionId, resourceGroup, name }) => {
       this.reads.push(`GET registry ${id}`);
-      const [, subscriptionId = "", resourceGroup = "", name = ""] = REGISTRY_ID.exec(id) ?? [];
       const body = this.#ask(
         () => readRegistry(this.state, subscriptionId, resourceGroup, name),
         ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"],

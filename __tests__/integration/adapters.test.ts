@@ -10,7 +10,7 @@ import { createAzurePorts } from "../../src/azure/clients.ts";
 import { systemClock } from "../../src/azure/retry.ts";
 import type { AzurePorts } from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
-import { ACR_PULL, ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
+import { ACR_PULL, ids, names, scopes, secrets, testSeed, registryAddress } from "../fixtures.ts";
 
 const systemCAs = getCACertificates("default");
 let emulator: Emulator;
@@ -93,7 +93,7 @@ describe("registry port", () => {
   ])("reads a registry by id %s", async (_, id) => {
     const registry = await (
       await portsFor(ids.deployer.appId, secrets.deployer)
-    ).registries.readRegistry(id, { signal });
+    ).registries.readRegistry(registryAddress(id), { signal });
 
     expect(registry?.id).toBe(id);
     expect(registry?.loginServer).toMatch(/\.azurecr\.io$/);
@@ -103,7 +103,9 @@ describe("registry port", () => {
     const ports = await portsFor(ids.deployer.appId, secrets.deployer);
     const missing = `/subscriptions/${ids.subscription}/resourceGroups/${names.clusterGroup}/providers/Microsoft.ContainerRegistry/registries/missingacr`;
 
-    expect(await ports.registries.readRegistry(missing, { signal })).toBeUndefined();
+    expect(
+      await ports.registries.readRegistry(registryAddress(missing), { signal }),
+    ).toBeUndefined();
     const all = await ports.registries.listRegistries(ids.subscription, { signal });
     expect(all.map((r) => r.name).sort()).toEqual(
       [names.abacRegistry, names.registry, names.farRegistry, names.localRegistry].sort(),

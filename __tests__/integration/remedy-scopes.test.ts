@@ -13,7 +13,7 @@ import { createAzurePorts } from "../../src/azure/clients.ts";
 import { systemClock } from "../../src/azure/retry.ts";
 import type { AzurePorts } from "../../src/domain/ports.ts";
 import { ActionError } from "../../src/errors.ts";
-import { ACR_PULL, ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
+import { ACR_PULL, ids, names, scopes, secrets, testSeed, registryAddress } from "../fixtures.ts";
 
 const systemCAs = getCACertificates("default");
 const signal = new AbortController().signal;
@@ -94,7 +94,7 @@ describe("the remedy for a refused request grants on the scope that fixes it", (
     [
       "reading a registry given by id",
       "none",
-      (ports) => ports.registries.readRegistry(scopes.registry, { signal }),
+      (ports) => ports.registries.readRegistry(registryAddress(scopes.registry), { signal }),
       scopes.registry,
       named,
     ],

@@ -1,7 +1,6 @@
 import type { RegistriesOperations } from "@azure/arm-containerregistry";
 import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import type { Registry, RegistryPort, Subscription } from "../domain/ports.ts";
-import { splitArmId } from "../domain/resource-id.ts";
 import { answerFrom, freeText } from "./answers.ts";
 import { errorCode, toActionError } from "./errors.ts";
 
@@ -102,9 +101,7 @@ export interface RegistryClients {
 export function createRegistryPort(clients: RegistryClients): RegistryPort {
   const readPermission = "Microsoft.ContainerRegistry/registries/read";
   return {
-    async readRegistry(id, { signal }) {
-      const { subscriptionId, resourceGroup } = splitArmId(id);
-      const name = id.split("/").at(-1) ?? "";
+    async readRegistry({ id, subscriptionId, resourceGroup, name }, { signal }) {
       try {
         return toRegistry(
           await clients

@@ -129,9 +129,17 @@ export interface NameAvailability {
   readonly message: string | undefined;
 }
 
+/** Where a registry is (or would be): its resource id, and the parts of it, parsed once. */
+export interface RegistryAddress {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+}
+
 export interface RegistryPort {
-  /** The registry at a resource id; `undefined` when there is none (404). */
-  readRegistry(id: string, options: CallOptions): Promise<Registry | undefined>;
+  /** The registry at an address (its id and parts); `undefined` when there is none (404). */
+  readRegistry(address: RegistryAddress, options: CallOptions): Promise<Registry | undefined>;
   /** Every registry of the subscription the caller may read (all pages). */
   listRegistries(subscriptionId: string, options: CallOptions): Promise<Registry[]>;
   /**

@@ -5,7 +5,7 @@
  * the subscription's registries and one Azure Resource Graph query for all names together).
  */
 import { ActionError } from "../errors.ts";
-import type { CallOptions, Registry, RegistryPort } from "../domain/ports.ts";
+import type { CallOptions, Registry, RegistryAddress, RegistryPort } from "../domain/ports.ts";
 import { Inputs } from "../names.ts";
 
 export const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
@@ -13,6 +13,20 @@ export const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
 /** The id a registry of that name would have in that group. */
 export function registryIdIn(subscriptionId: string, resourceGroup: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${REGISTRY_TYPE}/${name}`;
+}
+
+/** The address a registry of that name would have in that group. */
+export function registryAddressIn(
+  subscriptionId: string,
+  resourceGroup: string,
+  name: string,
+): RegistryAddress {
+  return {
+    id: registryIdIn(subscriptionId, resourceGroup, name),
+    subscriptionId,
+    resourceGroup,
+    name,
+  };
 }
 
 export interface NameQuery {

@@ -33,6 +33,7 @@ import { Limiter, memoize, once } from "./concurrency.ts";
 import {
   lookUpRegistries,
   notFoundError,
+  registryAddressIn,
   registryIdIn,
   type LookupAnswer,
   type NameQuery,
@@ -209,7 +210,7 @@ export async function forEachRegistry<R>(
     try {
       if (entry.kind === "id") {
         const [registry, assignments] = await Promise.all([
-          ports.registries.readRegistry(entry.id, options),
+          ports.registries.readRegistry(entry, options),
           listAtScope(entry.id),
         ]);
         if (!registry) {
@@ -224,13 +225,13 @@ export async function forEachRegistry<R>(
         }
         return { kind: "found", target: { registry, assignments } };
       }
-      const guess = registryIdIn(subscriptionId, resourceGroup, entry.name);
+      const guess = registryAddressIn(subscriptionId, resourceGroup, entry.name);
       const [registry, assignments, suffixed] = await Promise.allSettled([
         ports.registries.readRegistry(guess, options),
-        listAtScope(guess),
+        listAtScope(guess.id),
         entry.kind === "default"
           ? ports.registries.readRegistry(
-              registryIdIn(subscriptionId, resourceGroup, suffixedName),
+              registryAddressIn(subscriptionId, resourceGroup, suffixedName),
               options,
             )
           : Promise.resolve(undefined),
