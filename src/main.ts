@@ -140,12 +140,7 @@ async function runMode(
       );
       await reportCheck(run, context);
       failIfAny(run.items);
-      if (run.failure) {
-        throw new ReportedFailure(
-          run.failure.message,
-          run.failure.remedy === undefined ? {} : { remedy: run.failure.remedy },
-        );
-      }
+      if (run.failure) throw reported(run.failure);
     }
   }
 }
@@ -153,10 +148,13 @@ async function runMode(
 /** Every registry was reported; the step fails when any of them failed. */
 function failIfAny(items: readonly RegistryItem<unknown>[]): void {
   const failure = failureOf(items);
-  if (failure) {
-    throw new ReportedFailure(
-      failure.message,
-      failure.remedy === undefined ? {} : { remedy: failure.remedy },
-    );
-  }
+  if (failure) throw reported(failure);
+}
+
+/** A failure the summary already shows, as the step's failure. */
+function reported(failure: { readonly message: string; readonly remedy?: string | undefined }) {
+  return new ReportedFailure(
+    failure.message,
+    failure.remedy === undefined ? {} : { remedy: failure.remedy },
+  );
 }

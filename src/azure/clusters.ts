@@ -4,6 +4,7 @@ import { Inputs } from "../names.ts";
 import type { Cluster, ClusterPort } from "../domain/ports.ts";
 import { answerFrom, freeText } from "./answers.ts";
 import { errorCode, toActionError } from "./errors.ts";
+import { retryAfterMs } from "./retry.ts";
 
 /** The calls of the SDK's managed-cluster operations the port needs. */
 type ManagedClusters = Pick<
@@ -13,12 +14,6 @@ type ManagedClusters = Pick<
 
 function clusterScope(subscriptionId: string, resourceGroup: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
-}
-
-/** `Retry-After` in seconds, as ARM sends it on a resource still being provisioned. */
-function retryAfterOf(headers: { get(name: string): string | undefined }): number | undefined {
-  const value = headers.get("retry-after")?.trim();
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) * 1000 : undefined;
 }
 
 export function createClusterPort(
@@ -78,11 +73,11 @@ export function createClusterPort(
   return {
     async getCluster(resourceGroup, name, { signal }) {
       const scope = clusterScope(subscriptionId, resourceGroup, name);
-      let retryAfterMs: number | undefined;
+      let retryAfter: number | undefined;
       try {
         const cluster = await managedClusters.get(resourceGroup, name, {
           abortSignal: signal,
-          onResponse: (raw) => (retryAfterMs = retryAfterOf(raw.headers)),
+          onResponse: (raw) => (retryAfter = retryAfterMs(raw.headers, Date.now())),
         });
         const kubelet = cluster.identityProfile?.["kubeletidentity"];
         // The kubelet's object id becomes an output and a role assignment's principal: checked.
@@ -113,7 +108,7 @@ export function createClusterPort(
             cluster.identity?.principalId,
           ),
           provisioningState: freeText(cluster.provisioningState, 40),
-          retryAfterMs,
+          retryAfterMs: retryAfter,
         } satisfies Cluster;
       } catch (error) {
         const code = errorCode(error);
