@@ -1,6 +1,5 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +20,7 @@ import { HostileAnswerSet, type HostileAnswers } from "./hostile.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
 import { raceControls, type RaceControls } from "./races.ts";
 import { loadSeed, validateSeed, type Seed } from "./seed.ts";
-import { createEmulatorServer, type RequestLogEntry } from "./server.ts";
+import { createEmulatorServer, type ConnectionLogEntry, type RequestLogEntry } from "./server.ts";
 import {
   EmulatorState,
   roleDefinitionIdAt,
@@ -36,7 +35,7 @@ export type { Fault } from "./faults.ts";
 export type { ForeignHost, ForeignRequest } from "./foreign-host.ts";
 export type { CloudMetadataOverrides } from "./metadata.ts";
 export type { FaultOptions, OperationError, RegistryView } from "./fault-controls.ts";
-export type { RequestLogEntry } from "./server.ts";
+export type { ConnectionLogEntry, RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
 export type { RoleAssignmentInput } from "./state.ts";
 export type { ClusterProvisioningState, ClusterView, WorldControls } from "./world-controls.ts";
@@ -162,13 +161,6 @@ export interface Emulator extends FaultControls, RaceControls, WorldControls {
   close(): Promise<void>;
 }
 
-export interface ConnectionLogEntry {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  /** The TLS server name the client asked for, if any. */
-  readonly servername: string | undefined;
-}
-
 export interface GitHubEndpoints {
   /** `ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub's has a query, so clients append `&audience=`). */
   readonly requestUrl: string;
@@ -208,6 +200,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.hostile) hostile.add(options.hostile);
   faults.onClear(() => hostile.clear());
   const log: RequestLogEntry[] = [];
+  const connections: ConnectionLogEntry[] = [];
   const metadata: { overrides: CloudMetadataOverrides } = { overrides: {} };
   const foreignHosts: ForeignHost[] = [];
   // The base URL is known once the port is; handlers read the context per request.
@@ -226,17 +219,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     metadata,
     hostile,
     log,
+    connections,
     onRequest: options.onRequest,
   });
   context.tokens.shownClaims = (claims) => hostile.claims(claims);
-  const connections: ConnectionLogEntry[] = [];
-  server.on("secureConnection", (socket: TLSSocket) => {
-    connections.push({
-      remoteAddress: socket.remoteAddress ?? "",
-      remotePort: socket.remotePort ?? 0,
-      servername: typeof socket.servername === "string" ? socket.servername : undefined,
-    });
-  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());

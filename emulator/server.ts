@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
+import type { TLSSocket } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ArmContext } from "./arm-context.ts";
 import { handleArm } from "./arm.ts";
@@ -31,6 +32,20 @@ export interface RequestLogEntry {
   durationMs?: number;
   /** Set when an injected fault shaped the answer. */
   faulted?: boolean;
+  /** The `id` of the TLS connection it came on (see ConnectionLogEntry). */
+  readonly connection: number;
+}
+
+/** One TLS session the server accepted: each costs the client a TCP and a TLS handshake. */
+export interface ConnectionLogEntry {
+  /** 1 for the server's first connection, and so on (clearing the log does not reset it). */
+  readonly id: number;
+  /** When the TLS handshake completed (ms since the epoch). */
+  readonly time: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The TLS server name the client asked for, if any. */
+  readonly servername: string | undefined;
 }
 
 export interface ServerOptions {
@@ -45,6 +60,8 @@ export interface ServerOptions {
   /** Rewrites ARM and Graph answers into hostile ones when armed (hostile.ts). */
   readonly hostile?: HostileAnswerSet;
   readonly log: RequestLogEntry[];
+  /** Every TLS connection accepted, in order; requests name theirs. */
+  readonly connections: ConnectionLogEntry[];
   readonly onRequest?: (entry: RequestLogEntry) => void;
 }
 
@@ -53,16 +70,36 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /** One HTTPS server for every service: ARM, Entra ID sign-in and Graph are told apart by path. */
 export function createEmulatorServer(options: ServerOptions): Server {
-  return createServer({ cert: options.cert, key: options.key }, (incoming, outgoing) => {
-    serve(incoming, outgoing, options).catch((error: unknown) => {
+  const connectionOf = new WeakMap<object, number>();
+  let lastId = 0;
+  const server = createServer({ cert: options.cert, key: options.key }, (incoming, outgoing) => {
+    const connection = connectionOf.get(incoming.socket) ?? 0;
+    serve(incoming, outgoing, connection, options).catch((error: unknown) => {
       // Reading the request failed (an oversized or aborted body): answer if still possible.
       if (outgoing.headersSent || outgoing.destroyed) outgoing.destroy();
       else writeResponse(outgoing, internalError(error));
     });
   });
+  server.on("secureConnection", (socket: TLSSocket) => {
+    lastId += 1;
+    connectionOf.set(socket, lastId);
+    options.connections.push({
+      id: lastId,
+      time: Date.now(),
+      remoteAddress: socket.remoteAddress ?? "",
+      remotePort: socket.remotePort ?? 0,
+      servername: typeof socket.servername === "string" ? socket.servername : undefined,
+    });
+  });
+  return server;
 }
 
-async function serve(incoming: IncomingMessage, outgoing: ServerResponse, options: ServerOptions) {
+async function serve(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  connection: number,
+  options: ServerOptions,
+) {
   const started = Date.now();
   const request = await readRequest(incoming);
   const service = serviceOf(request.segments);
@@ -73,6 +110,7 @@ async function serve(incoming: IncomingMessage, outgoing: ServerResponse, option
     status: 0,
     service,
     time: started,
+    connection,
   };
   options.log.push(entry);
 

@@ -11,8 +11,9 @@ function entry(
   time: number,
   durationMs: number,
   service: RequestLogEntry["service"] = "arm",
+  connection = 1,
 ): RequestLogEntry {
-  return { method, path, query: "", status: 200, service, time, durationMs };
+  return { method, path, query: "", status: 200, service, time, durationMs, connection };
 }
 
 describe("the bench's reading of the request log", () => {
@@ -95,5 +96,31 @@ describe("the bench's reading of the request log", () => {
       "GET registries": 1,
       "DELETE roleAssignments": 1,
     });
+  });
+
+  it("counts the connections the requests came on, and the most on one", () => {
+    const log = [
+      entry("POST", "/tenant/oauth2/v2.0/token", 0, 50, "login", 7),
+      entry("GET", REGISTRY, 60, 50, "arm", 7),
+      entry(
+        "GET",
+        `${REGISTRY}/providers/Microsoft.Authorization/roleAssignments`,
+        61,
+        50,
+        "arm",
+        8,
+      ),
+      entry(
+        "PUT",
+        `${REGISTRY}/providers/Microsoft.Authorization/roleAssignments/1b2c`,
+        120,
+        50,
+        "arm",
+        7,
+      ),
+    ];
+
+    expect(summarize(log)).toMatchObject({ connections: 2, mostOnOneConnection: 3 });
+    expect(summarize([])).toMatchObject({ connections: 0, mostOnOneConnection: 0 });
   });
 });

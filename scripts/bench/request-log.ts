@@ -1,7 +1,8 @@
 /**
  * What the bench reads out of the emulator's request log: requests by method and route, writes,
- * and the sequential round trips on the critical path, from each request's arrival time and
- * duration (requests that overlap in time were in flight together: one round trip).
+ * the sequential round trips on the critical path, from each request's arrival time and
+ * duration (requests that overlap in time were in flight together: one round trip), and the
+ * connections they came on.
  */
 import type { RequestLogEntry } from "../../emulator/index.ts";
 
@@ -38,6 +39,10 @@ export interface RequestSummary {
   readonly writes: number;
   readonly roundTrips: number;
   readonly signInRoundTrips: number;
+  /** TLS connections the requests came on (each cost a TCP and a TLS handshake first). */
+  readonly connections: number;
+  /** The most requests that came on one connection. */
+  readonly mostOnOneConnection: number;
 }
 
 /** `GET roleAssignments`, `GET roleAssignments (list)`, `POST token`... */
@@ -59,20 +64,27 @@ export function routeOf(entry: RequestLogEntry): string {
 }
 
 /** Groups of requests in flight together, in order: a request joins the group it overlaps. */
-export function roundTrips(entries: readonly RequestLogEntry[]): number {
+export function rounds<T extends Pick<RequestLogEntry, "time" | "durationMs">>(
+  entries: readonly T[],
+): T[][] {
   const sorted = [...entries].sort((a, b) => a.time - b.time);
-  let trips = 0;
+  const groups: T[][] = [];
   let groupEnd = -Infinity;
   for (const entry of sorted) {
     const end = entry.time + (entry.durationMs ?? 0);
     if (entry.time >= groupEnd) {
-      trips += 1;
+      groups.push([entry]);
       groupEnd = end;
     } else {
+      groups.at(-1)!.push(entry);
       groupEnd = Math.max(groupEnd, end);
     }
   }
-  return trips;
+  return groups;
+}
+
+export function roundTrips(entries: readonly RequestLogEntry[]): number {
+  return rounds(entries).length;
 }
 
 /** POSTs that only read: a Resource Graph query, a registry name check. */
@@ -85,6 +97,10 @@ export function isWrite(entry: Pick<RequestLogEntry, "method" | "path">): boolea
 }
 
 export function summarize(entries: readonly RequestLogEntry[]): RequestSummary {
+  const perConnection = new Map<number, number>();
+  for (const entry of entries) {
+    perConnection.set(entry.connection, (perConnection.get(entry.connection) ?? 0) + 1);
+  }
   const routes: Record<string, number> = {};
   for (const entry of entries) {
     const route = routeOf(entry);
@@ -99,5 +115,7 @@ export function summarize(entries: readonly RequestLogEntry[]): RequestSummary {
     writes: calls.filter(isWrite).length,
     roundTrips: roundTrips(calls),
     signInRoundTrips: roundTrips(signIn),
+    connections: perConnection.size,
+    mostOnOneConnection: Math.max(0, ...perConnection.values()),
   };
 }
