@@ -3,6 +3,7 @@ import { SignInTimeout } from "./auth/deadline.ts";
 import { signIn } from "./auth/session.ts";
 import { createAzurePorts, loadArmSdk, nextRequestSent } from "./azure/clients.ts";
 import { fetchCloudMetadata } from "./azure/cloud-metadata.ts";
+import { createConnectionPool } from "./azure/connections.ts";
 import { systemClock } from "./azure/retry.ts";
 import type { AzurePorts } from "./domain/ports.ts";
 import { describeFailure } from "./errors.ts";
@@ -26,6 +27,8 @@ const USER_AGENT = "aks-attach-acr/0.1";
 /** The whole run: settings, sign-in, clients, workflow, report. Fails the step on any error. */
 export async function run(): Promise<void> {
   let context: ReportContext | undefined;
+  // One set of keep-alive connections for every request of the run.
+  const connections = createConnectionPool();
   try {
     const settings = await group("Reading inputs", () => Promise.resolve(readSettings()));
     context = {
@@ -50,7 +53,9 @@ export async function run(): Promise<void> {
         mask,
         log: runnerLog,
         signal: deadline,
-        fetchJson: (url, signal) => fetchCloudMetadata(url, signal, budget, USER_AGENT),
+        fetchJson: (url, signal) =>
+          fetchCloudMetadata(url, signal, budget, USER_AGENT, connections),
+        httpClient: connections,
         timeoutSeconds: settings.timeoutSeconds,
       }),
     );
@@ -68,6 +73,7 @@ export async function run(): Promise<void> {
         graphEndpoint: session.cloud.graphEndpoint,
         userAgent: USER_AGENT,
         budget,
+        httpClient: connections,
       },
       session.subscriptionId,
       sdk,
@@ -88,6 +94,8 @@ export async function run(): Promise<void> {
     // What sign-in was waiting for (MSAL, the Azure CLI, GitHub's token client) cannot be
     // cancelled and would keep the process, and so the step, alive past its deadline.
     if (error instanceof SignInTimeout) setTimeout(() => process.exit(), 100).unref();
+  } finally {
+    connections.close();
   }
 }
 

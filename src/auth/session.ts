@@ -71,6 +71,7 @@ export async function signIn(
       runtime.mask(secret);
     },
     requestPolicy: signInRequestPolicy(runtime.signal, progress),
+    ...(runtime.httpClient ? { httpClient: runtime.httpClient } : {}),
     getIdToken: (audience) => {
       const before = { ...progress };
       progress.where = `at ${idTokenRequestOrigin() ?? "GitHub's ID token endpoint"}`;

@@ -4,7 +4,7 @@ import type { Cloud } from "./cloud.ts";
 import type { Creds } from "./creds.ts";
 import type { RawSignInInputs } from "./inputs.ts";
 import type { RunnerFacts } from "./runner.ts";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { HttpClient, PipelinePolicy } from "@azure/core-rest-pipeline";
 
 /** How the run signs in: one variant per way, each owned by its strategy in strategies/. */
 export type SignInMethod =
@@ -60,6 +60,8 @@ export interface RunnerHooks {
   mask(secret: string): void;
   /** Added to the identity library's HTTP pipeline (the sign-in deadline, see deadline.ts). */
   readonly requestPolicy?: PipelinePolicy;
+  /** Sends the token requests: the run's connections (src/azure/connections.ts). */
+  readonly httpClient?: HttpClient;
 }
 
 /**

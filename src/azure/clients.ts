@@ -9,6 +9,7 @@ import {
   createDefaultHttpClient,
   createPipelineRequest,
   RestError,
+  type HttpClient,
 } from "@azure/core-rest-pipeline";
 import { createClusterPort } from "./clusters.ts";
 import { createRegistryPort } from "./registries.ts";
@@ -31,6 +32,8 @@ export interface ArmConnection {
   readonly userAgent: string;
   /** The run's deadline: every request's retries stay within it. */
   readonly budget: RetryBudget;
+  /** The run's connections (connections.ts), shared by every client; its own by default. */
+  readonly httpClient?: HttpClient;
 }
 
 /** The SDK client classes the ports are built on. */
@@ -102,11 +105,13 @@ export async function createAzurePorts(
     ResourceGraphClient,
   } = await sdk;
   const { credential, endpoint, scope, userAgent, budget } = connection;
+  const httpClient = connection.httpClient ?? createDefaultHttpClient();
   // Tokens go to ARM and Graph only, whatever a nextLink or a redirect says.
   const tokenHosts = [endpoint, connection.graphEndpoint];
   const userAgentOptions = { userAgentPrefix: userAgent };
   // The SDKs' own retries know nothing of the deadline: ours replace them.
   const retries = {
+    httpClient,
     retryOptions: { maxRetries: 0 },
     additionalPolicies: [{ policy: reliabilityPolicy(budget), position: "perCall" as const }],
   };
@@ -137,7 +142,6 @@ export async function createAzurePorts(
   guardTokenHosts(containerService.pipeline, tokenHosts);
   const resourceGraph = new ResourceGraphClient(credential, modularOptions);
   guardTokenHosts(resourceGraph.pipeline, tokenHosts);
-  const httpClient = createDefaultHttpClient();
   /** A GET through Resource Graph's pipeline (bearer token, retries), on this ARM endpoint only. */
   const getArm = async (pathOrUrl: string, signal: AbortSignal): Promise<unknown> => {
     const url = new URL(pathOrUrl, endpoint);
@@ -171,11 +175,9 @@ export async function createAzurePorts(
     registries: createRegistryPort({ registriesFor, resourceGraph, getArm }),
     roleAssignments: createRoleAssignmentPort(authorization.roleAssignments, budget),
     roleDefinitions: createRoleDefinitionPort(authorization.roleDefinitions),
-    directory: createDirectoryPort({
-      credential,
-      endpoint: connection.graphEndpoint,
-      userAgent,
-      budget,
-    }),
+    directory: createDirectoryPort(
+      { credential, endpoint: connection.graphEndpoint, userAgent, budget },
+      httpClient,
+    ),
   };
 }

@@ -2,6 +2,7 @@ import {
   createDefaultHttpClient,
   createPipelineFromOptions,
   createPipelineRequest,
+  type HttpClient,
 } from "@azure/core-rest-pipeline";
 import { Inputs } from "../names.ts";
 import { reliabilityPolicy, type RetryBudget } from "./retry.ts";
@@ -19,6 +20,8 @@ export async function fetchCloudMetadata(
   signal: AbortSignal,
   budget: RetryBudget,
   userAgent: string,
+  /** The run's connections (connections.ts); a client of its own by default. */
+  httpClient: HttpClient = createDefaultHttpClient(),
 ): Promise<unknown> {
   const pipeline = createPipelineFromOptions({
     userAgentOptions: { userAgentPrefix: userAgent },
@@ -27,7 +30,7 @@ export async function fetchCloudMetadata(
   pipeline.addPolicy(reliabilityPolicy(budget));
   guardTokenHosts(pipeline, []);
   const response = await pipeline.sendRequest(
-    createDefaultHttpClient(),
+    httpClient,
     createPipelineRequest({ url, method: "GET", abortSignal: signal }),
   );
   if (response.status === 429) {

@@ -54,7 +54,10 @@ export function entraOptions(cloud: Pick<Cloud, "authorityHost">, hooks: RunnerH
 }
 
 export function pipelineOptions(hooks: RunnerHooks) {
-  return hooks.requestPolicy
-    ? { additionalPolicies: [{ policy: hooks.requestPolicy, position: "perRetry" as const }] }
-    : {};
+  return {
+    ...(hooks.requestPolicy
+      ? { additionalPolicies: [{ policy: hooks.requestPolicy, position: "perRetry" as const }] }
+      : {}),
+    ...(hooks.httpClient ? { httpClient: hooks.httpClient } : {}),
+  };
 }
