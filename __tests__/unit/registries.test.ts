@@ -242,6 +242,37 @@ describe("finding registries by name", () => {
     expect(pullsOf(azure)).toContain(farRegistry);
   });
 
+  it("does not wait for the missed guess's assignments: it gives up on them and looks further", async () => {
+    const azure = wider();
+    const guessed = `${scopes.subscription}/resourceGroups/rg-aks/providers/Microsoft.ContainerRegistry/registries/demoacr`;
+    const abandoned: AbortSignal[] = [];
+    const ports: AzurePorts = {
+      ...azure,
+      clusters: azure.clusters,
+      registries: azure.registries,
+      roleDefinitions: azure.roleDefinitions,
+      directory: azure.directory,
+      roleAssignments: {
+        ...azure.roleAssignments,
+        // The guess's list never answers (a slow ARM): only being given up on ends it.
+        listAtScope: (scope, options) =>
+          scope === guessed
+            ? new Promise((_, reject) => {
+                abandoned.push(options.signal);
+                options.signal.addEventListener("abort", () => reject(new Error("aborted")));
+              })
+            : azure.roleAssignments.listAtScope(scope, options),
+      },
+    };
+
+    const result = await attachAll(ports, request([byName("demoacr")])).run;
+
+    expect(result.items[0]!.result?.outcome).toBe("created");
+    expect(pullsOf(azure)).toEqual([scopes.registry]);
+    expect(abandoned).toHaveLength(1);
+    expect(abandoned[0]!.aborted).toBe(true);
+  }, 5_000);
+
   it("still finds the subscription's registries when Resource Graph refuses", async () => {
     const azure = wider();
     azure.refuseSearches();

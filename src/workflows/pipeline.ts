@@ -226,9 +226,14 @@ export async function forEachRegistry<R>(
         return { kind: "found", target: { registry, assignments } };
       }
       const guess = registryAddressIn(subscriptionId, resourceGroup, entry.name);
-      const [registry, assignments, suffixed] = await Promise.allSettled([
+      // The guess's assignments are read with it, and given up on as soon as it is missing:
+      // the search further does not wait for them.
+      const giveUp = new AbortController();
+      const guessOptions = { signal: AbortSignal.any([options.signal, giveUp.signal]) };
+      const assignments = ports.roleAssignments.listAtScope(guess.id, guessOptions);
+      assignments.catch(() => undefined);
+      const [registry, suffixed] = await Promise.allSettled([
         ports.registries.readRegistry(guess, options),
-        listAtScope(guess.id),
         entry.kind === "default"
           ? ports.registries.readRegistry(
               registryAddressIn(subscriptionId, resourceGroup, suffixedName),
@@ -237,12 +242,12 @@ export async function forEachRegistry<R>(
           : Promise.resolve(undefined),
       ]);
       if (registry.status === "fulfilled" && registry.value) {
-        if (assignments.status === "rejected") throw assignments.reason;
         return {
           kind: "found",
-          target: { registry: registry.value, assignments: assignments.value },
+          target: { registry: registry.value, assignments: await assignments },
         };
       }
+      giveUp.abort();
       // A guess that cannot be read (no access to that group, say) is only a miss: look further.
       return {
         kind: "missed",
