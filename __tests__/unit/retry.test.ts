@@ -99,6 +99,33 @@ describe("retryAfterMs", () => {
   });
 });
 
+describe("reliabilityPolicy, a request its caller gives up on", () => {
+  it("is not tried again: the caller's abort goes back at once, with no wait", async () => {
+    const run = harness([{ status: 200 }]);
+    const caller = new AbortController();
+    run.request.abortSignal = caller.signal;
+    let attempts = 0;
+
+    const sent = reliabilityPolicy({
+      clock: run.clock,
+      deadline: run.clock.time + 60_000,
+      signal: run.controller.signal,
+    }).sendRequest(run.request, (req) => {
+      attempts++;
+      return new Promise((_, reject) => {
+        req.abortSignal?.addEventListener("abort", () =>
+          reject(Object.assign(new Error("The operation was aborted."), { name: "AbortError" })),
+        );
+        caller.abort();
+      });
+    });
+
+    await expect(sent).rejects.toMatchObject({ name: "AbortError" });
+    expect(attempts).toBe(1);
+    expect(run.clock.sleeps).toEqual([]);
+  }, 5_000);
+});
+
 describe("reliabilityPolicy", () => {
   it.each([
     ["429 without Retry-After", { status: 429 }],

@@ -180,6 +180,8 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
     async sendRequest(request, next) {
       // Set once a write's connection failed: the write may have happened.
       let maybeWritten = false;
+      // The caller's own signal: a request it gave up on is not tried again.
+      const callers = request.abortSignal;
       for (let attempt = 0; ; attempt++) {
         const left = deadline - clock.now();
         if (left <= 0 || signal.aborted) {
@@ -196,6 +198,8 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
           response = await sendAttempt(request, next, signal, limitMs);
         } catch (error) {
           if (error instanceof ActionError) throw error;
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as caught
+          if (callers?.aborted) throw error;
           thrown = error;
           response = (error as { response?: PipelineResponse }).response;
           if (!response && isWrite(request) && isTransient(error)) maybeWritten = true;
