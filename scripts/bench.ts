@@ -432,6 +432,9 @@ async function main(): Promise<void> {
       azRoundTrips: azScenario.roundTrips,
       actionRequests: action.armRequests,
       azRequests: azScenario.armRequests,
+      actionConnections: action.connections,
+      actionProxyTunnels: action.proxyTunnels,
+      azConnections: azScenario.connections,
     };
   });
   const bundle = await bundleSize();
@@ -485,7 +488,7 @@ async function main(): Promise<void> {
   );
   const comparisonLines = comparison.map(
     (c) =>
-      `- ${c.scenario}: az ${ms(c.azWallMs)} vs the action ${ms(c.actionWallMs)}: **${c.ratio.toFixed(1)}×** (round trips ${c.azRoundTrips} vs ${c.actionRoundTrips}, ARM requests ${c.azRequests} vs ${c.actionRequests})`,
+      `- ${c.scenario}: az ${ms(c.azWallMs)} vs the action ${ms(c.actionWallMs)}: **${c.ratio.toFixed(1)}×** (round trips ${c.azRoundTrips} vs ${c.actionRoundTrips}, ARM requests ${c.azRequests} vs ${c.actionRequests}, connections ${c.azConnections} vs ${c.actionConnections})`,
   );
   const summary = [
     `Cold start (process start to the first request the emulator receives, fresh attach, no compile cache): **${ms(coldStart)}** median; a bare \`node -e\` sending one request, timed the same way now: ${ms(bareStartMs)}.`,

@@ -71,6 +71,8 @@ export interface BenchResults {
     readonly azWallMs: number;
     readonly actionRoundTrips: number;
     readonly azRoundTrips: number;
+    readonly actionConnections: number;
+    readonly azConnections: number;
   }[];
 }
 
@@ -98,11 +100,22 @@ export function parseBenchResults(text: string): BenchResults {
   }
   comparison.forEach((row: Record<string, unknown>, i) => {
     field(row["scenario"], `comparison[${i}].scenario`, "string");
-    for (const key of ["actionWallMs", "azWallMs", "actionRoundTrips", "azRoundTrips"]) {
+    for (const key of [
+      "actionWallMs",
+      "azWallMs",
+      "actionRoundTrips",
+      "azRoundTrips",
+      "actionConnections",
+      "azConnections",
+    ]) {
       field(row[key], `comparison[${i}].${key}`, "number");
     }
   });
   return raw as unknown as BenchResults;
+}
+
+function connections(count: number): string {
+  return `${count} connection${count === 1 ? "" : "s"}`;
 }
 
 function seconds(ms: number): string {
@@ -122,8 +135,9 @@ export function renderBenchBlock(results: BenchResults | undefined): string {
     const az = AZ_COMMANDS[row.scenario] ?? "the Azure CLI";
     const ratio = row.azWallMs / row.actionWallMs;
     return (
-      `| ${row.scenario} | ${seconds(row.actionWallMs)}, ${row.actionRoundTrips} ARM round trips | ` +
-      `${az}: ${seconds(row.azWallMs)}, ${row.azRoundTrips} round trips | ${ratio.toFixed(1)}× |`
+      `| ${row.scenario} | ${seconds(row.actionWallMs)}, ${row.actionRoundTrips} ARM round trips, ` +
+      `${connections(row.actionConnections)} | ${az}: ${seconds(row.azWallMs)}, ` +
+      `${row.azRoundTrips} round trips, ${connections(row.azConnections)} | ${ratio.toFixed(1)}× |`
     );
   });
   const { machine } = results;

@@ -158,3 +158,16 @@ describe.each(WAYS)("connections, %s", (_, viaProxy) => {
     expectAllTunnelled();
   });
 });
+
+describe("connections, Microsoft Graph", () => {
+  it("a service-principal cluster: the Graph read comes on a connection already open", async () => {
+    slowArm();
+
+    const result = await harness.run({ "cluster-name": names.legacyCluster });
+
+    expect(result.exitCode).toBe(0);
+    const graph = harness.emulator.requests.filter((r) => r.service === "graph");
+    expect(graph).toHaveLength(1);
+    expect(onNewConnections(harness.emulator.requests)).not.toContainEqual(graph[0]);
+  });
+});

@@ -698,7 +698,15 @@ describe("behind a proxy", () => {
       expect(errorText(result)).toBe("");
       expect(kubeletHasPull(w.emulator)).toBe(true);
       const port = new URL(w.emulator.url).port;
-      expect(Object.keys(proxy.tunnels()).sort()).toEqual(hosts.map((h) => `${h}:${port}`).sort());
+      const tunnels = proxy.tunnels();
+      expect(Object.keys(tunnels).sort()).toEqual(hosts.map((h) => `${h}:${port}`).sort());
+      // Tunnels are kept: GitHub's token endpoint is asked once; the emulator's host (sign-in,
+      // metadata, ARM) needs no more than the first parallel reads (the cluster, the guessed
+      // registry, its assignments) and one more, for many more requests.
+      if (hosts.includes(PROXY_ONLY_HOST)) expect(tunnels[`${PROXY_ONLY_HOST}:${port}`]).toBe(1);
+      const toEmulator = w.emulator.requests.filter((r) => r.service !== "github");
+      expect(tunnels[`127.0.0.1:${port}`]).toBeLessThanOrEqual(3 + 1);
+      expect(toEmulator.length).toBeGreaterThan(3 + 1);
       expect(w.emulator.connections.length).toBeGreaterThan(0);
       for (const connection of w.emulator.connections) {
         expect(proxy.upstreamPorts.has(connection.remotePort)).toBe(true);

@@ -107,6 +107,8 @@ describe("the bench block", () => {
         azWallMs: 5733,
         actionRoundTrips: 4,
         azRoundTrips: 11,
+        actionConnections: 4,
+        azConnections: 5,
       },
     ],
   };
@@ -115,7 +117,7 @@ describe("the bench block", () => {
     const block = renderBenchBlock(parseBenchResults(JSON.stringify(results)));
 
     expect(block).toContain(
-      "| fresh attach | 1.3 s, 4 ARM round trips | `az aks update --attach-acr`: 5.7 s, 11 round trips | 4.3× |",
+      "| fresh attach | 1.3 s, 4 ARM round trips, 4 connections | `az aks update --attach-acr`: 5.7 s, 11 round trips, 5 connections | 4.3× |",
     );
     expect(block).toContain("50 ms per answer; medians of 5 runs (the CLI: 3)");
   });
