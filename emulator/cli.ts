@@ -3,6 +3,8 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { azCloudConfig, azSignInCommands } from "./az-cloud.ts";
 import {
   CALLER_RIGHTS,
+  CLOUD_METADATA_FORMS,
+  type CloudMetadataForm,
   DEMO_SEED_PATH,
   runInputs,
   type CallerRights,
@@ -26,6 +28,11 @@ const FLAGS = {
     type: "string",
     value: "<r>",
     help: "the signing-in caller's rights: seeded (default) | reader (Reader on the subscription) | none",
+  },
+  "metadata-form": {
+    type: "string",
+    value: "<f>",
+    help: "how /metadata/endpoints answers: object (as Azure Stack Hub) | array (every cloud, as Azure's public ARM); default: by api-version",
   },
   quiet: { type: "boolean", help: "do not log each request" },
   az: { type: "boolean", help: "also print how to sign the Azure CLI in against it" },
@@ -67,7 +74,7 @@ function helpText(): string {
 }
 
 /**
- * `npm run emulator [-- --seed <file>] [--port <n>] [--rights <r>] [--quiet] [--az] [--github-step <ready-file>]`:
+ * `npm run emulator [-- --seed <file>] [--port <n>] [--rights <r>] [--metadata-form <f>] [--quiet] [--az] [--github-step <ready-file>]`:
  * starts the emulator in the foreground and prints how to point a run of the action at it
  * (with `--az`, the Azure CLI too). Ctrl-C stops it.
  */
@@ -91,10 +98,17 @@ async function main(): Promise<void> {
   if (!(CALLER_RIGHTS as readonly string[]).includes(rights)) {
     throw new Error(`--rights must be one of ${CALLER_RIGHTS.join(", ")}, got "${rights}"`);
   }
+  const form = values["metadata-form"];
+  if (form !== undefined && !(CLOUD_METADATA_FORMS as readonly string[]).includes(form)) {
+    throw new Error(
+      `--metadata-form must be one of ${CLOUD_METADATA_FORMS.join(", ")}, got "${form}"`,
+    );
+  }
   const starting = startEmulator({
     seed: values.seed ?? DEMO_SEED_PATH,
     port,
     callerRights: rights as CallerRights,
+    cloudMetadataForm: form as CloudMetadataForm | undefined,
     onRequest: values.quiet ? undefined : printRequest,
   });
   // Handlers before the first output: a signal sent on seeing it must not find the default

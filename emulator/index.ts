@@ -14,7 +14,7 @@ import {
 } from "./fault-controls.ts";
 import { startForeignHost, type ForeignHost } from "./foreign-host.ts";
 import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
-import type { CloudMetadataOverrides } from "./metadata.ts";
+import type { CloudMetadataForm, CloudMetadataOverrides } from "./metadata.ts";
 import { withCallerRights, type CallerRights } from "./caller-rights.ts";
 import { HostileAnswerSet, type HostileAnswers } from "./hostile.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
@@ -33,7 +33,8 @@ import { TokenAuthority } from "./tokens.ts";
 
 export type { Fault } from "./faults.ts";
 export type { ForeignHost, ForeignRequest } from "./foreign-host.ts";
-export type { CloudMetadataOverrides } from "./metadata.ts";
+export type { CloudEntryOverrides, CloudMetadataForm, CloudMetadataOverrides } from "./metadata.ts";
+export { CLOUD_METADATA_FORMS, EMULATED_CLOUD_NAME } from "./metadata.ts";
 export type { FaultOptions, OperationError, RegistryView } from "./fault-controls.ts";
 export type { ConnectionLogEntry, RequestLogEntry } from "./server.ts";
 export type { Seed } from "./seed.ts";
@@ -97,6 +98,11 @@ export interface EmulatorOptions extends FaultOptions {
   readonly callerRights?: CallerRights;
   /** `Retry-After` (whole seconds) on a cluster PUT's operation; 1 if omitted (cluster-writes.ts). */
   readonly clusterRetryAfterSeconds?: number;
+  /**
+   * The form of `/metadata/endpoints` answers (metadata.ts): `object` or `array`, whatever the
+   * api-version; the seed's `cloudMetadataForm` if omitted, else by api-version.
+   */
+  readonly cloudMetadataForm?: CloudMetadataForm;
 }
 
 /** A role assignment as tests read it back. */
@@ -145,7 +151,11 @@ export interface Emulator extends FaultControls, RaceControls, WorldControls {
   addRoleAssignment(assignment: RoleAssignmentInput): RoleAssignmentView;
   /** Arms a fault for the next matching request(s). */
   inject(fault: Fault): void;
-  /** Makes the metadata endpoint claim these (another cloud's audience, a foreign sign-in host). */
+  /**
+   * Makes the metadata endpoint claim these instead (another cloud's audience, a foreign sign-in
+   * host, another ARM endpoint; in the array form, more entries), and answer in `form` if given.
+   * Replaces what was set before.
+   */
   setCloudMetadata(overrides: CloudMetadataOverrides): void;
   /** Starts a recording HTTPS server on another port (see foreign-host.ts); closed with this one. */
   startForeignHost(): Promise<ForeignHost>;
@@ -201,7 +211,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   faults.onClear(() => hostile.clear());
   const log: RequestLogEntry[] = [];
   const connections: ConnectionLogEntry[] = [];
-  const metadata: { overrides: CloudMetadataOverrides } = { overrides: {} };
+  const metadata: { overrides: CloudMetadataOverrides; readonly form?: CloudMetadataForm } = {
+    overrides: {},
+    form: options.cloudMetadataForm ?? seed.cloudMetadataForm,
+  };
   const foreignHosts: ForeignHost[] = [];
   // The base URL is known once the port is; handlers read the context per request.
   const context: { -readonly [K in keyof ArmContext]: ArmContext[K] } = {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { ClusterProvisioningState } from "./cluster-provisioning.ts";
+import { CLOUD_METADATA_FORMS, type CloudMetadataForm } from "./metadata.ts";
 import { validateRegistryWorld } from "./seed-registry-world.ts";
 
 /**
@@ -36,6 +37,12 @@ export interface Seed {
    * and the suffix of every registry's default login server; `azurecr.io` if omitted.
    */
   readonly acrLoginServerSuffix?: string;
+  /**
+   * How `/metadata/endpoints` answers from api-version 2019-05-01 on: `object` (the emulated
+   * cloud, as Azure Stack Hub answers) or `array` (every cloud, as the public cloud's ARM
+   * answers); by api-version if omitted (one object for 2022-09-01 and later).
+   */
+  readonly cloudMetadataForm?: CloudMetadataForm;
 }
 
 export interface SeedManagementGroup {
@@ -330,6 +337,14 @@ export function validateSeed(value: unknown): Seed {
     throw new Error("a machine has at most one system-assigned managed identity");
   }
   validateRegistryWorld(seed);
+  if (
+    seed.cloudMetadataForm !== undefined &&
+    !CLOUD_METADATA_FORMS.includes(seed.cloudMetadataForm)
+  ) {
+    throw new Error(
+      `cloudMetadataForm must be one of ${CLOUD_METADATA_FORMS.join(", ")}, got ${JSON.stringify(seed.cloudMetadataForm)}`,
+    );
+  }
   if (seed.github !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(seed.github.repository)) {
     throw new Error(`github.repository must be "owner/repo", got "${seed.github.repository}"`);
   }

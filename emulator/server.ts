@@ -13,7 +13,12 @@ import type { HostileAnswerSet } from "./hostile.ts";
 import type { Identities } from "./identities.ts";
 import { handleLogin, isLoginPath } from "./login.ts";
 import { handleManagedIdentity, isManagedIdentityPath } from "./managed-identity.ts";
-import { handleMetadata, isMetadataPath, type CloudMetadataOverrides } from "./metadata.ts";
+import {
+  handleMetadata,
+  isMetadataPath,
+  type CloudMetadataForm,
+  type CloudMetadataOverrides,
+} from "./metadata.ts";
 
 /** One line of the request log. */
 export interface RequestLogEntry {
@@ -55,8 +60,11 @@ export interface ServerOptions {
   /** Federated credentials, managed identities and the GitHub issuer. */
   readonly identities: Identities;
   readonly faults: FaultQueue;
-  /** What the metadata endpoint claims instead of the truth (`Emulator.setCloudMetadata`). */
-  readonly metadata?: { overrides: CloudMetadataOverrides };
+  /**
+   * What the metadata endpoint claims instead of the truth (`Emulator.setCloudMetadata`), and the
+   * form of its answer (`cloudMetadataForm` of the seed or the options).
+   */
+  readonly metadata?: { overrides: CloudMetadataOverrides; readonly form?: CloudMetadataForm };
   /** Rewrites ARM and Graph answers into hostile ones when armed (hostile.ts). */
   readonly hostile?: HostileAnswerSet;
   readonly log: RequestLogEntry[];
@@ -130,6 +138,7 @@ async function serve(
       ...options.context,
       identities: options.identities,
       metadataOverrides: options.metadata?.overrides ?? {},
+      metadataForm: options.metadata?.form,
     }),
     fault,
   );
@@ -169,6 +178,7 @@ async function readRequest(incoming: IncomingMessage): Promise<EmulatorRequest> 
 type ServiceContext = ArmContext & {
   readonly identities: Identities;
   readonly metadataOverrides: CloudMetadataOverrides;
+  readonly metadataForm: CloudMetadataForm | undefined;
 };
 
 function handleOrExplain(
@@ -202,8 +212,11 @@ function handle(service: ServiceName, request: EmulatorRequest, context: Service
     case "metadata":
       return handleMetadata(
         request,
-        context.baseUrl,
-        context.state.acrLoginServerSuffix,
+        {
+          baseUrl: context.baseUrl,
+          acrLoginServerSuffix: context.state.acrLoginServerSuffix,
+          form: context.metadataForm,
+        },
         context.metadataOverrides,
       );
     case "graph":

@@ -6,7 +6,7 @@
  * issued tokens, a recording foreign host), the step's exit and message, and what it printed.
  */
 import { describe, expect, it } from "@jest/globals";
-import { startEmulator } from "../../emulator/index.ts";
+import { startEmulator, type CloudMetadataForm } from "../../emulator/index.ts";
 import type { ActionRun } from "../../scripts/local-runner.ts";
 import { runAction } from "../../scripts/local-runner.ts";
 import { ids, names, secrets, testSeed } from "../fixtures.ts";
@@ -15,6 +15,19 @@ import { errorText, useEmulator, visibleLog } from "./harness.ts";
 const harness = useEmulator();
 
 const TOKEN_PATH = "/oauth2/v2.0/token";
+
+/** The forms a custom cloud's metadata may take: one object, or an array of every cloud. */
+const FORMS: readonly CloudMetadataForm[] = ["object", "array"];
+
+/** Each row of a table once per form of the metadata, the form first. */
+function inEachForm<Row extends unknown[]>(rows: readonly Row[]): [CloudMetadataForm, ...Row][] {
+  return FORMS.flatMap((form) => rows.map((row): [CloudMetadataForm, ...Row] => [form, ...row]));
+}
+
+/** Requests to ARM or Graph, which no refused sign-in may reach. */
+function armOrGraphRequests() {
+  return harness.emulator.requests.filter((r) => r.service === "arm" || r.service === "graph");
+}
 
 /** Every token request the emulator's Entra ID answered. */
 function tokenRequests() {
@@ -59,42 +72,57 @@ function runWithEnv(inputs: Record<string, string | undefined>, env: Record<stri
 }
 
 describe("a custom endpoint's metadata cannot harvest a token of Azure's own clouds", () => {
-  // [audience claimed, environment, authority-host given]
-  it.each<[string, string | undefined, boolean]>([
-    ["https://management.azure.com/", undefined, true],
-    ["https://management.azure.com", "AzureCloud", false],
-    ["https://MANAGEMENT.core.windows.net/", "AzureStack", true],
-    ["https://management.usgovcloudapi.net/", undefined, false],
-    ["https://management.chinacloudapi.cn", "AzureStack", false],
-    ["https://graph.microsoft.com/", "AzureCloud", true],
-    ["https://vault.azure.net", "AzureStack", false],
-  ])("audience %s (environment %s, authority-host %s)", async (audience, environment, given) => {
-    harness.emulator.setCloudMetadata({ audiences: [audience], name: "AzureCloud" });
+  // [form, audience claimed (in the array form, by the endpoint's own entry), environment,
+  // authority-host given]
+  it.each(
+    inEachForm<[string, string | undefined, boolean]>([
+      ["https://management.azure.com/", undefined, true],
+      ["https://management.azure.com", "AzureCloud", false],
+      ["https://MANAGEMENT.core.windows.net/", "AzureStack", true],
+      ["https://management.usgovcloudapi.net/", undefined, false],
+      ["https://management.chinacloudapi.cn", "AzureStack", false],
+      ["https://graph.microsoft.com/", "AzureCloud", true],
+      ["https://vault.azure.net", "AzureStack", false],
+    ]),
+  )(
+    "%s: audience %s (environment %s, authority-host %s)",
+    async (form, audience, environment, given) => {
+      harness.emulator.setCloudMetadata({ form, audiences: [audience], name: "AzureCloud" });
 
-    const result = await harness.run({
-      environment,
-      "authority-host": given ? harness.emulator.url : undefined,
-    });
+      const result = await harness.run({
+        environment,
+        "authority-host": given ? harness.emulator.url : undefined,
+      });
 
-    // No token was asked for, let alone issued for that audience.
-    expect(harness.emulator.issuedTokens()).toEqual([]);
-    expect(tokenRequests()).toEqual([]);
-    expect(result.exitCode).toBe(1);
-    const error = errorText(result);
-    expect(error).toMatch(/Refusing to sign in: the cloud metadata at .* says ARM tokens/);
-    expect(error).toMatch(/real token of Azure's own cloud/);
-    expect(error).toContain("resource-manager-endpoint");
-  });
+      // No token was asked for, let alone issued for that audience.
+      expect(harness.emulator.issuedTokens()).toEqual([]);
+      expect(tokenRequests()).toEqual([]);
+      expect(armOrGraphRequests()).toEqual([]);
+      expect(result.exitCode).toBe(1);
+      const error = errorText(result);
+      expect(error).toMatch(/Refusing to sign in: the cloud metadata at .* says ARM tokens/);
+      expect(error).toMatch(/real token of Azure's own cloud/);
+      expect(error).toContain("resource-manager-endpoint");
+      const { url } = harness.emulator;
+      const from = form === "array" ? ` (its entry for ${url}, of 4 clouds listed)` : "";
+      expect(error).toContain(
+        `the cloud metadata at ${url}/metadata/endpoints?api-version=2022-09-01${from} says`,
+      );
+    },
+  );
 
-  it("never calls a custom cloud by a named cloud's name taken from its metadata", async () => {
-    harness.emulator.setCloudMetadata({ name: "AzureCloud" });
+  it.each(FORMS)(
+    "%s: never calls a custom cloud by a named cloud's name taken from its metadata",
+    async (form) => {
+      harness.emulator.setCloudMetadata({ form, name: "AzureCloud" });
 
-    const result = await harness.run();
+      const result = await harness.run();
 
-    expect(errorText(result)).toBe("");
-    expect(result.stdout).toContain(`Cloud AzureStack: ARM ${harness.emulator.url}`);
-    expect(result.stdout).not.toContain("Cloud AzureCloud");
-  });
+      expect(errorText(result)).toBe("");
+      expect(result.stdout).toContain(`Cloud AzureStack: ARM ${harness.emulator.url}`);
+      expect(result.stdout).not.toContain("Cloud AzureCloud");
+    },
+  );
 
   it("says, before the first token request, which audience and hosts tokens and the secret go to", async () => {
     const result = await harness.run({ "authority-host": undefined });
@@ -111,12 +139,14 @@ describe("a custom endpoint's metadata cannot harvest a token of Azure's own clo
 });
 
 describe("a sign-in host the metadata names off the endpoint's domain gets nothing", () => {
-  it.each<[string, boolean]>([
-    ["a client secret", false],
-    ["OIDC", true],
-  ])("%s: refused, asking for authority-host", async (_, oidc) => {
+  it.each(
+    inEachForm<[string, boolean]>([
+      ["a client secret", false],
+      ["OIDC", true],
+    ]),
+  )("%s, %s: refused, asking for authority-host", async (form, _, oidc) => {
     const foreign = await harness.emulator.startForeignHost();
-    harness.emulator.setCloudMetadata({ loginEndpoint: `${foreign.url}/` });
+    harness.emulator.setCloudMetadata({ form, loginEndpoint: `${foreign.url}/` });
 
     const result = await runWithEnv(
       {
@@ -130,22 +160,27 @@ describe("a sign-in host the metadata names off the endpoint's domain gets nothi
     // The foreign host received nothing (no secret, no ID token), nor was one even fetched.
     expect(foreign.requests).toEqual([]);
     expect(harness.emulator.requests.filter((r) => r.service === "github")).toEqual([]);
+    expect(tokenRequests()).toEqual([]);
+    expect(armOrGraphRequests()).toEqual([]);
     expect(result.exitCode).toBe(1);
     const error = errorText(result);
     expect(error).toContain(`names "${foreign.url}" as its sign-in host`);
     expect(error).toMatch(/Set 'authority-host'/);
   });
 
-  it("with authority-host given, the metadata's sign-in host is never used", async () => {
-    const foreign = await harness.emulator.startForeignHost();
-    harness.emulator.setCloudMetadata({ loginEndpoint: `${foreign.url}/` });
+  it.each(FORMS)(
+    "%s: with authority-host given, the metadata's sign-in host is never used",
+    async (form) => {
+      const foreign = await harness.emulator.startForeignHost();
+      harness.emulator.setCloudMetadata({ form, loginEndpoint: `${foreign.url}/` });
 
-    const result = await harness.run();
+      const result = await harness.run();
 
-    expect(errorText(result)).toBe("");
-    expect(result.exitCode).toBe(0);
-    expect(foreign.requests).toEqual([]);
-  });
+      expect(errorText(result)).toBe("");
+      expect(result.exitCode).toBe(0);
+      expect(foreign.requests).toEqual([]);
+    },
+  );
 });
 
 describe("a token goes to no host but ARM's and Graph's", () => {

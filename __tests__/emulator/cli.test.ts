@@ -9,7 +9,15 @@ import { dirname, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "@jest/globals";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const FLAGS = ["--seed", "--port", "--rights", "--quiet", "--github-step", "--help"];
+const FLAGS = [
+  "--seed",
+  "--port",
+  "--rights",
+  "--metadata-form",
+  "--quiet",
+  "--github-step",
+  "--help",
+];
 
 let running: ChildProcessWithoutNullStreams | undefined;
 const runFileDirs: string[] = [];
@@ -113,14 +121,17 @@ describe("npm run emulator -- --help", () => {
     expect((await cli(["-h"])).stdout).toBe(stdout);
   });
 
-  it("refuses an unknown flag or a bad --rights, pointing at --help", async () => {
+  it("refuses an unknown flag, a bad --rights or --metadata-form, pointing at --help", async () => {
     const unknown = await cli(["--colour"]);
     const rights = await cli(["--rights", "admin"]);
+    const form = await cli(["--metadata-form", "list"]);
 
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/Unknown option '--colour'.*--help/);
     expect(rights.code).toBe(1);
     expect(rights.stderr).toContain('--rights must be one of seeded, reader, none, got "admin"');
+    expect(form.code).toBe(1);
+    expect(form.stderr).toContain('--metadata-form must be one of object, array, got "list"');
   });
 });
 
@@ -153,5 +164,39 @@ describe("the commands npm run emulator prints", () => {
 
     expect(output).toMatch(/^::error::.*Microsoft\.ContainerService\/managedClusters\/read/m);
     expect(output).not.toContain("Granting AcrPull");
+  });
+});
+
+describe("npm run emulator -- --metadata-form array", () => {
+  it("answers the metadata with every cloud, and the printed commands still attach", async () => {
+    const commands = await startCli(["--metadata-form", "array"]);
+    const url = /'INPUT_RESOURCE-MANAGER-ENDPOINT=([^']+)'/.exec(commands)?.[1];
+    const caPath = /export NODE_EXTRA_CA_CERTS='([^']+)'/.exec(commands)?.[1];
+    if (!url || !caPath) throw new Error(`no endpoint or CA in: ${commands}`);
+
+    const answer = await new Promise<string>((done, fail) => {
+      const reader = spawn(
+        process.execPath,
+        [
+          "-e",
+          `fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))`,
+          `${url}/metadata/endpoints?api-version=2022-09-01`,
+        ],
+        { env: { ...cleanEnv(), NODE_EXTRA_CA_CERTS: caPath } },
+      );
+      let body = "";
+      reader.stdout.on("data", (chunk) => (body += chunk));
+      reader.on("error", fail);
+      reader.on("exit", () => done(body));
+    });
+    const output = await paste(commands);
+
+    expect((JSON.parse(answer) as { name: string }[]).map((cloud) => cloud.name)).toEqual([
+      "AzureCloud",
+      "AzureChinaCloud",
+      "AzureUSGovernment",
+      "AzureEmulator",
+    ]);
+    expect(section(output, "outputs")).toMatch(/^changed<<(\S+)\ntrue\n\1$/m);
   });
 });

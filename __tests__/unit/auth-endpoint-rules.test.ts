@@ -10,7 +10,12 @@ import {
 } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "@jest/globals";
 import { cloudFromMetadata, NamedClouds, parseCloudChoice } from "../../src/auth/cloud.ts";
-import { checkedCloudName, namedAudienceOf, onSameDomain } from "../../src/auth/endpoint-rules.ts";
+import {
+  checkedCloudName,
+  namedAudienceOf,
+  onSameDomain,
+  sameArmEndpoint,
+} from "../../src/auth/endpoint-rules.ts";
 import { secretForms, withoutEchoedRequest } from "../../src/auth/secrets.ts";
 import { tokenHostPolicy } from "../../src/azure/token-host-policy.ts";
 import { describeFailure } from "../../src/errors.ts";
@@ -136,6 +141,38 @@ describe("onSameDomain", () => {
     ],
   ])("%s", (_, endpoint, other, same) => {
     expect(onSameDomain(endpoint, other)).toBe(same);
+  });
+});
+
+describe("sameArmEndpoint", () => {
+  // [endpoint asked, resourceManager listed, the same?]
+  it.each<[string, unknown, boolean]>([
+    ["https://management.region.stack.test", "https://management.region.stack.test/", true],
+    ["https://management.region.stack.test", "https://management.region.stack.test", true],
+    ["https://management.region.stack.test", "HTTPS://Management.Region.STACK.test//", true],
+    ["https://management.region.stack.test", "https://management.region.stack.test:443/", true],
+    ["https://arm.example.test:8443", "https://ARM.example.test:8443/", true],
+    ["https://127.0.0.1:4443", "https://127.0.0.1:4443/", true],
+    ["https://[::1]:4443", "https://[0:0:0:0:0:0:0:1]:4443", true],
+    ["https://arm.example.test:8443", "https://arm.example.test/", false],
+    ["https://arm.example.test", "https://arm.example.test:8443/", false],
+    ["https://127.0.0.1:4443", "https://127.0.0.1:4444/", false],
+    ["https://management.region.stack.test", "http://management.region.stack.test/", false],
+    ["https://management.region.stack.test", "https://management.region.stack.test/arm", false],
+    ["https://management.region.stack.test", "https://management.region.stack.test/?x=1", false],
+    ["https://management.region.stack.test", "https://user@management.region.stack.test/", false],
+    [
+      "https://management.region.stack.test",
+      "https://management.region.stack.test.evil.test/",
+      false,
+    ],
+    ["https://management.region.stack.test", "https://management.region.stack.test./", false],
+    ["https://management.region.stack.test", "management.region.stack.test", false],
+    ["https://management.region.stack.test", "", false],
+    ["https://management.region.stack.test", undefined, false],
+    ["https://management.region.stack.test", 443, false],
+  ])("%s and %j: %s", (asked, listed, same) => {
+    expect(sameArmEndpoint(asked, listed)).toBe(same);
   });
 });
 

@@ -1,9 +1,11 @@
 import { ActionError, quote } from "../errors.ts";
+import { shown } from "../safe-text.ts";
 import {
   checkedCloudName,
   isMicrosoftSignInHost,
   namedAudienceOf,
   onSameDomain,
+  sameArmEndpoint,
 } from "./endpoint-rules.ts";
 import { parseEndpoint, refuseInput, SignInInputs } from "./inputs.ts";
 
@@ -152,7 +154,10 @@ export function parseCloudChoice(
   return { kind: "custom", resourceManagerEndpoint: endpoint, authorityHost };
 }
 
-/** The API version of the metadata format read here (one object for the cloud asked). */
+/**
+ * The API version asked of a custom cloud's metadata. Azure Stack Hub answers one object, its own
+ * cloud; the public cloud's ARM answers an array listing every cloud it knows. Both are read.
+ */
 export const METADATA_API_VERSION = "2022-09-01";
 
 export function metadataUrl(resourceManagerEndpoint: string): string {
@@ -162,6 +167,7 @@ export function metadataUrl(resourceManagerEndpoint: string): string {
 /** The fields of ARM's cloud metadata this action uses. */
 interface CloudMetadata {
   readonly name?: unknown;
+  readonly resourceManager?: unknown;
   readonly authentication?: {
     readonly loginEndpoint?: unknown;
     readonly audiences?: unknown;
@@ -170,10 +176,15 @@ interface CloudMetadata {
   readonly microsoftGraphResourceId?: unknown;
 }
 
+/** How many of an array's clouds a message lists; the rest are only counted. */
+const LISTED_CLOUDS = 5;
+
 /**
  * A custom cloud from its ARM metadata (`GET {endpoint}/metadata/endpoints`): the sign-in host
  * (unless `authority-host` says otherwise), the audience of ARM tokens (the first of
- * `authentication.audiences`, which is not the endpoint on Azure Stack Hub) and Graph.
+ * `authentication.audiences`, which is not the endpoint on Azure Stack Hub) and Graph. The answer
+ * is one object, the cloud asked, or an array of clouds, of which the one whose `resourceManager`
+ * is the endpoint is taken (`sameArmEndpoint`); none or several of them is refused.
  *
  * The metadata is unauthenticated and comes from the host the user named, so nothing in it is
  * taken on trust: an audience of a named cloud (a token for Azure's own ARM or Graph, sent to
@@ -186,17 +197,18 @@ export function cloudFromMetadata(
   body: unknown,
 ): Cloud {
   const endpoint = choice.resourceManagerEndpoint;
+  const { metadata, at } = Array.isArray(body)
+    ? listedCloud(endpoint, body as unknown[])
+    : { metadata: asMetadata(body), at: `at ${metadataUrl(endpoint)}` };
   const unusable = (what: string) =>
     new ActionError(
-      `The cloud metadata at ${metadataUrl(endpoint)} has ${what}, so the sign-in endpoints ` +
-        `cannot be known.`,
+      `The cloud metadata ${at} has ${what}, so the sign-in endpoints cannot be known.`,
       {
         remedy:
           `Check '${SignInInputs.ResourceManagerEndpoint}': it must be the ARM endpoint of the ` +
           `cloud (for Azure Stack Hub, https://management.<region>.<fqdn>).`,
       },
     );
-  const metadata = (typeof body === "object" && body !== null ? body : {}) as CloudMetadata;
   const audiences = metadata.authentication?.audiences;
   const audience: unknown = Array.isArray(audiences) ? (audiences as unknown[])[0] : undefined;
   if (typeof audience !== "string" || audience === "") {
@@ -205,7 +217,7 @@ export function cloudFromMetadata(
   const claimed = namedAudienceOf(audience, endpoint);
   if (claimed !== undefined) {
     throw new ActionError(
-      `Refusing to sign in: the cloud metadata at ${metadataUrl(endpoint)} says ARM tokens for ` +
+      `Refusing to sign in: the cloud metadata ${at} says ARM tokens for ` +
         `${endpoint} have the audience ${quote(audience)}, which is ${claimed}. A token for ` +
         `that audience is a real token of Azure's own cloud, and it would be sent to ${endpoint}.`,
       {
@@ -226,7 +238,7 @@ export function cloudFromMetadata(
       },
     );
   }
-  const authorityHost = choice.authorityHost ?? signInHostOf(endpoint, metadata, unusable);
+  const authorityHost = choice.authorityHost ?? signInHostOf(endpoint, at, metadata, unusable);
   const graph = metadata.microsoftGraphResourceId;
   return {
     name: checkedCloudName(metadata.name, Object.keys(NamedClouds), "AzureStack"),
@@ -240,9 +252,91 @@ export function cloudFromMetadata(
   };
 }
 
+function asMetadata(value: unknown): CloudMetadata {
+  return typeof value === "object" && value !== null ? value : {};
+}
+
+/**
+ * From an answer that lists clouds, the one whose `resourceManager` is `endpoint`, and how
+ * messages name where it came from. None, or several, is refused with what the list held.
+ */
+function listedCloud(
+  endpoint: string,
+  clouds: readonly unknown[],
+): { metadata: CloudMetadata; at: string } {
+  const url = metadataUrl(endpoint);
+  const matches = clouds.filter((cloud) =>
+    sameArmEndpoint(endpoint, asMetadata(cloud).resourceManager),
+  );
+  const [only] = matches;
+  if (matches.length === 1) {
+    const listed = `${clouds.length} ${plural(clouds.length, "cloud")} listed`;
+    return {
+      metadata: asMetadata(only),
+      at: `at ${url} (its entry for ${endpoint}, of ${listed})`,
+    };
+  }
+  if (clouds.length === 0) {
+    throw new ActionError(
+      `The cloud metadata at ${url} is an empty list of clouds, so the sign-in endpoints ` +
+        `cannot be known.`,
+      {
+        remedy:
+          `Check '${SignInInputs.ResourceManagerEndpoint}': it must be the ARM endpoint of the ` +
+          `cloud (for Azure Stack Hub, https://management.<region>.<fqdn>).`,
+      },
+    );
+  }
+  if (matches.length === 0) {
+    throw new ActionError(
+      `The cloud metadata at ${url} lists ${clouds.length} ${plural(clouds.length, "cloud")}, ` +
+        `none with resourceManager ${endpoint}: ${listing(clouds)}.`,
+      {
+        remedy:
+          `Set '${SignInInputs.ResourceManagerEndpoint}' to the ARM endpoint of your cloud as its ` +
+          `metadata lists it under resourceManager (scheme, host and port; no path), e.g. ` +
+          `https://management.<region>.<fqdn> for Azure Stack Hub. For Azure's own clouds, leave it ` +
+          `unset and set '${SignInInputs.Environment}'.`,
+      },
+    );
+  }
+  throw new ActionError(
+    `The cloud metadata at ${url} lists ${matches.length} clouds with resourceManager ` +
+      `${endpoint} (of ${clouds.length}): ${listing(matches)}. Which one's sign-in host and ` +
+      `token audience are the endpoint's cannot be told, so none is used.`,
+    {
+      remedy:
+        `Check that '${SignInInputs.ResourceManagerEndpoint}' is the ARM endpoint of your cloud. ` +
+        `If it is, its metadata is wrong: whoever runs ${endpoint} must list its cloud once in ` +
+        `/metadata/endpoints.`,
+    },
+  );
+}
+
+/** The first few clouds of a list, by name and resourceManager, made safe and short. */
+function listing(clouds: readonly unknown[]): string {
+  const shownClouds = clouds.slice(0, LISTED_CLOUDS).map((cloud) => {
+    if (typeof cloud !== "object" || cloud === null || Array.isArray(cloud)) {
+      return "an entry that is not an object";
+    }
+    const { name, resourceManager } = cloud as CloudMetadata;
+    const named = typeof name === "string" ? shown(name, 60) : "unnamed";
+    const where =
+      typeof resourceManager === "string" ? shown(resourceManager, 100) : "no resourceManager";
+    return `${named} at ${where}`;
+  });
+  const more = clouds.length - shownClouds.length;
+  return more > 0 ? `${shownClouds.join(", ")}, and ${more} more` : shownClouds.join(", ");
+}
+
+function plural(count: number, word: string): string {
+  return count === 1 ? word : `${word}s`;
+}
+
 /** The metadata's sign-in host, when a secret may go there; else a refusal naming the fix. */
 function signInHostOf(
   endpoint: string,
+  at: string,
   metadata: CloudMetadata,
   unusable: (what: string) => ActionError,
 ): string {
@@ -261,7 +355,7 @@ function signInHostOf(
     return origin;
   }
   throw new ActionError(
-    `Refusing to sign in: the cloud metadata at ${metadataUrl(endpoint)} names ${quote(origin)} ` +
+    `Refusing to sign in: the cloud metadata ${at} names ${quote(origin)} ` +
       `as its sign-in host, which is neither on the domain of ${endpoint} nor Microsoft's Entra ` +
       `ID; the client secret or GitHub's token would be sent there.`,
     {

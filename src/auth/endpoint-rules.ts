@@ -134,6 +134,30 @@ function bareHost(url: URL): string {
     .replace(/\.$/, "");
 }
 
+/**
+ * Whether `listed` (the `resourceManager` of a cloud in ARM's metadata) names the ARM endpoint
+ * `asked`. Both are read as URLs, so scheme and host compare without case and `:443` is the same
+ * as no port; a trailing slash is ignored. The path counts: ARM's API sits at the root of its
+ * host (the endpoint input may have no path), so a cloud listed at `https://host/arm` is another
+ * endpoint than `https://host`. A value with credentials, a query or a fragment names none.
+ */
+export function sameArmEndpoint(asked: string, listed: unknown): boolean {
+  const a = armEndpointKey(asked);
+  return a !== undefined && a === armEndpointKey(listed);
+}
+
+function armEndpointKey(raw: unknown): string | undefined {
+  if (typeof raw !== "string") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (url.username || url.password || url.search || url.hash) return undefined;
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+}
+
 /** A display name as a cloud's metadata may give it: short, plain, and not a named cloud's. */
 export function checkedCloudName(
   raw: unknown,

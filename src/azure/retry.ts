@@ -198,7 +198,6 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
           response = await sendAttempt(request, next, signal, limitMs);
         } catch (error) {
           if (error instanceof ActionError) throw error;
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as caught
           if (callers?.aborted) throw error;
           thrown = error;
           response = (error as { response?: PipelineResponse }).response;
