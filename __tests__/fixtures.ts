@@ -197,3 +197,23 @@ export function registryAddress(id: string): {
     ) ?? [];
   return { id, subscriptionId, resourceGroup, name };
 }
+
+/** Nine more registries in the cluster's group, for ten in one step with names.localRegistry. */
+export const MORE_LOCAL_REGISTRIES = Array.from({ length: 9 }, (_, i) => `localacr${i + 1}`);
+
+/** The fixtures' world with MORE_LOCAL_REGISTRIES beside localacr. */
+export function seedWithTenLocalRegistries(): Seed {
+  const seed = testSeed();
+  return {
+    ...seed,
+    registries: [
+      ...(seed.registries ?? []),
+      ...MORE_LOCAL_REGISTRIES.map((name) => ({
+        subscriptionId: ids.subscription,
+        resourceGroup: names.clusterGroup,
+        name,
+        location: "eastus",
+      })),
+    ],
+  };
+}

@@ -10,27 +10,12 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import { startProxy, type Proxy, type RequestLogEntry } from "../../emulator/index.ts";
 import { rounds } from "../../scripts/bench/request-log.ts";
 import type { ActionRun } from "../../scripts/local-runner.ts";
-import { ids, names, scopes, testSeed } from "../fixtures.ts";
+import { MORE_LOCAL_REGISTRIES, names, scopes, seedWithTenLocalRegistries } from "../fixtures.ts";
 import { useEmulator } from "./harness.ts";
 
-/** Nine more registries in the cluster's group, for ten in one step. */
-const MORE = Array.from({ length: 9 }, (_, i) => `localacr${i + 1}`);
+const MORE = MORE_LOCAL_REGISTRIES;
 
-const harness = useEmulator(() => {
-  const seed = testSeed();
-  return {
-    ...seed,
-    registries: [
-      ...(seed.registries ?? []),
-      ...MORE.map((name) => ({
-        subscriptionId: ids.subscription,
-        resourceGroup: names.clusterGroup,
-        name,
-        location: "eastus",
-      })),
-    ],
-  };
-});
+const harness = useEmulator(seedWithTenLocalRegistries);
 
 /** Far longer than it takes to send a request: rounds do not overlap by accident. */
 const ARM_LATENCY_MS = 300;

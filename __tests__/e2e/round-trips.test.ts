@@ -7,27 +7,12 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import type { RequestLogEntry } from "../../emulator/index.ts";
-import { ids, names, scopes, testSeed } from "../fixtures.ts";
+import { MORE_LOCAL_REGISTRIES, names, scopes, seedWithTenLocalRegistries } from "../fixtures.ts";
 import { useEmulator } from "./harness.ts";
 
-/** Nine more registries in the cluster's group, for ten in one step. */
-const MORE = Array.from({ length: 9 }, (_, i) => `localacr${i + 1}`);
+const MORE = MORE_LOCAL_REGISTRIES;
 
-const harness = useEmulator(() => {
-  const seed = testSeed();
-  return {
-    ...seed,
-    registries: [
-      ...(seed.registries ?? []),
-      ...MORE.map((name) => ({
-        subscriptionId: ids.subscription,
-        resourceGroup: names.clusterGroup,
-        name,
-        location: "eastus",
-      })),
-    ],
-  };
-});
+const harness = useEmulator(seedWithTenLocalRegistries);
 const { run } = harness;
 
 /** How long the emulator holds every ARM answer: far longer than it takes to send a request. */

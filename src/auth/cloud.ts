@@ -176,6 +176,11 @@ interface CloudMetadata {
   readonly microsoftGraphResourceId?: unknown;
 }
 
+/** The fix for metadata the sign-in endpoints cannot be read from. */
+const CHECK_ENDPOINT =
+  `Check '${SignInInputs.ResourceManagerEndpoint}': it must be the ARM endpoint of the cloud ` +
+  `(for Azure Stack Hub, https://management.<region>.<fqdn>).`;
+
 /** How many of an array's clouds a message lists; the rest are only counted. */
 const LISTED_CLOUDS = 5;
 
@@ -204,9 +209,7 @@ export function cloudFromMetadata(
     new ActionError(
       `The cloud metadata ${at} has ${what}, so the sign-in endpoints cannot be known.`,
       {
-        remedy:
-          `Check '${SignInInputs.ResourceManagerEndpoint}': it must be the ARM endpoint of the ` +
-          `cloud (for Azure Stack Hub, https://management.<region>.<fqdn>).`,
+        remedy: CHECK_ENDPOINT,
       },
     );
   const audiences = metadata.authentication?.audiences;
@@ -281,9 +284,7 @@ function listedCloud(
       `The cloud metadata at ${url} is an empty list of clouds, so the sign-in endpoints ` +
         `cannot be known.`,
       {
-        remedy:
-          `Check '${SignInInputs.ResourceManagerEndpoint}': it must be the ARM endpoint of the ` +
-          `cloud (for Azure Stack Hub, https://management.<region>.<fqdn>).`,
+        remedy: CHECK_ENDPOINT,
       },
     );
   }
