@@ -50,7 +50,7 @@ export type {
 } from "./seed.ts";
 export { RESOURCE_GRAPH_API_VERSIONS } from "./resource-graph.ts";
 export { loadSeed } from "./seed.ts";
-export { startProxy, type Proxy } from "./proxy.ts";
+export { startProxy, type Proxy, type ProxyOptions } from "./proxy.ts";
 export {
   everyField,
   headerSafe,

@@ -25,7 +25,15 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(): Promise<Proxy> {
+export interface ProxyOptions {
+  /**
+   * Holds back each tunnel's `200 Connection Established` this long: what a real network's round
+   * trip to the proxy and on to the target costs every new tunnel (the bench sets its latency).
+   */
+  readonly connectDelayMs?: number;
+}
+
+export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
   const counts = new Map<string, number>();
   const upstreamPorts = new Set<number>();
   const refused: string[] = [];
@@ -48,12 +56,17 @@ export async function startProxy(): Promise<Proxy> {
       return;
     }
     counts.set(target, (counts.get(target) ?? 0) + 1);
-    const upstream = connect(destination.port, "127.0.0.1", () => {
-      if (upstream.localPort !== undefined) upstreamPorts.add(upstream.localPort);
+    const established = () => {
+      if (client.destroyed || upstream.destroyed) return;
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
+    };
+    const upstream = connect(destination.port, "127.0.0.1", () => {
+      if (upstream.localPort !== undefined) upstreamPorts.add(upstream.localPort);
+      if (options.connectDelayMs) setTimeout(established, options.connectDelayMs);
+      else established();
     });
     sockets.add(upstream);
     upstream.once("close", () => sockets.delete(upstream));
