@@ -50,6 +50,30 @@ describe("races", () => {
     expect(result.outputs["changed"]).toBe("true");
   });
 
+  it("a PUT whose answer was lost, found again by its retry, is this run's change", async () => {
+    harness.emulator.dropAfterWrite({ times: 1 });
+
+    const result = await harness.run();
+
+    expect(errorText(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(harness.armWrites().filter((w) => w.startsWith("PUT"))).toHaveLength(2);
+    expect(harness.kubeletPullAssignments()).toHaveLength(1);
+    expect(result.outputs["changed"]).toBe("true");
+    expect(result.outputs["role-assignment-id"]).toBe(harness.kubeletPullAssignments()[0]!.id);
+  });
+
+  it("a 200 for an assignment another writer made during the run, no answer lost, is no change", async () => {
+    harness.emulator.createConcurrently();
+
+    const result = await harness.run();
+
+    expect(errorText(result)).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(harness.kubeletPullAssignments()).toHaveLength(1);
+    expect(result.outputs["changed"]).toBe("false");
+  });
+
   it("a write whose connection always drops says it may have happened; a re-run converges", async () => {
     harness.emulator.dropAfterWrite({ times: Infinity });
 

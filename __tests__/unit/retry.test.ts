@@ -11,6 +11,7 @@ import {
 import { describe, expect, it } from "@jest/globals";
 import {
   backoffMs,
+  hadUnansweredAttempt,
   reliabilityPolicy,
   retryAfterMs,
   type RetryClock,
@@ -96,6 +97,29 @@ describe("retryAfterMs", () => {
     [{}, undefined],
   ])("reads %j as %s", (headers, expected) => {
     expect(retryAfterMs(createHttpHeaders(headers), now)).toBe(expected);
+  });
+});
+
+describe("hadUnansweredAttempt", () => {
+  const reset = () => new RestError("socket hang up", { code: "ECONNRESET" });
+
+  it("marks a write whose earlier attempt went unanswered", async () => {
+    const run = harness([reset(), { status: 200 }], 60_000, "PUT");
+
+    await run.send();
+
+    expect(hadUnansweredAttempt(run.request)).toBe(true);
+  });
+
+  it("leaves a write answered at once, and a read that was retried, unmarked", async () => {
+    const answered = harness([{ status: 200 }], 60_000, "PUT");
+    const read = harness([reset(), { status: 200 }]);
+
+    await answered.send();
+    await read.send();
+
+    expect(hadUnansweredAttempt(answered.request)).toBe(false);
+    expect(hadUnansweredAttempt(read.request)).toBe(false);
   });
 });
 

@@ -173,6 +173,17 @@ async function sendAttempt(
   }
 }
 
+/** Writes an attempt of which was sent and never answered: Azure may have made the change. */
+const unanswered = new WeakSet<PipelineRequest>();
+
+/**
+ * Whether an earlier attempt of this write went unanswered (its connection dropped, or it took
+ * too long), so that a later answer of "it exists" may be of this very write.
+ */
+export function hadUnansweredAttempt(request: PipelineRequest): boolean {
+  return unanswered.has(request);
+}
+
 export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
   const { clock, deadline, signal } = budget;
   return {
@@ -201,7 +212,10 @@ export function reliabilityPolicy(budget: RetryBudget): PipelinePolicy {
           if (callers?.aborted) throw error;
           thrown = error;
           response = (error as { response?: PipelineResponse }).response;
-          if (!response && isWrite(request) && isTransient(error)) maybeWritten = true;
+          if (!response && isWrite(request) && isTransient(error)) {
+            maybeWritten = true;
+            unanswered.add(request);
+          }
           // The deadline can pass while the request is in flight, whatever the check above said.
           // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- it can change
           if (signal.aborted) throw outOfTime("waiting for Azure", request, error, maybeWritten);

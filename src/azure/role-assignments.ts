@@ -7,7 +7,7 @@ import type {
 } from "../domain/ports.ts";
 import { answerFrom, freeText } from "./answers.ts";
 import { errorCode, toActionError } from "./errors.ts";
-import type { RetryBudget } from "./retry.ts";
+import { hadUnansweredAttempt, type RetryBudget } from "./retry.ts";
 
 /** The calls of the SDK's role-assignment operations the port needs. */
 type RoleAssignments = Pick<
@@ -91,7 +91,11 @@ export function createRoleAssignmentPort(
     async create(assignment: NewRoleAssignment, { signal }: CallOptions) {
       try {
         let status = 0;
-        const answer: { at: number; armDate: number | undefined } = { at: 0, armDate: undefined };
+        const answer: { at: number; armDate: number | undefined; unansweredBefore: boolean } = {
+          at: 0,
+          armDate: undefined,
+          unansweredBefore: false,
+        };
         const created = await roleAssignments.create(
           sdkScope(assignment.scope),
           assignment.name,
@@ -110,6 +114,7 @@ export function createRoleAssignmentPort(
             abortSignal: signal,
             onResponse: (raw) => {
               status = raw.status;
+              answer.unansweredBefore = hadUnansweredAttempt(raw.request);
               answer.at = budget.clock.now();
               const date = Date.parse(raw.headers.get("date") ?? "");
               answer.armDate = Number.isNaN(date) ? undefined : date;
@@ -122,9 +127,14 @@ export function createRoleAssignmentPort(
         );
         // The 201 body is the assignment: no read-back (it would answer nothing about when the
         // kubelet can pull, which is a propagation delay ARM does not report).
+        const before = createdBeforeRun(created.createdOn, runStarted, answer);
+        // A 200 after an attempt whose answer was lost, for an assignment made since the run
+        // began, is that attempt's own write found again: this run's change.
+        const lostAnswerFound =
+          answer.unansweredBefore && created.createdOn !== undefined && !before && status === 200;
         return {
           created: { ...toRoleAssignment(created, assignment.scope), id },
-          alreadyExisted: status === 200 || createdBeforeRun(created.createdOn, runStarted, answer),
+          alreadyExisted: before || (status === 200 && !lostAnswerFound),
         };
       } catch (error) {
         if (errorCode(error) === "RoleAssignmentExists") {
