@@ -42,6 +42,8 @@ interface Loads {
   readonly atFirstRequest: string[];
   /** The entry and chunks of dist/ loaded by the end of the run. */
   readonly loaded: string[];
+  /** Whether Node's own fetch implementation was loaded (by touching `FormData`, say). */
+  readonly nodeFetch: boolean;
 }
 
 async function runWithProbe(inputs: Record<string, string>): Promise<Loads> {
@@ -71,6 +73,7 @@ async function runWithProbe(inputs: Record<string, string>): Promise<Loads> {
     const loads = JSON.parse(await readFile(file, "utf8")) as {
       readonly loaded: string[];
       readonly atFirstRequest?: string[];
+      readonly nodeFetch: boolean;
     };
     const inDist = (urls: readonly string[]) =>
       urls
@@ -81,6 +84,7 @@ async function runWithProbe(inputs: Record<string, string>): Promise<Loads> {
       run,
       atFirstRequest: inDist(loads.atFirstRequest ?? []),
       loaded: inDist(loads.loaded),
+      nodeFetch: loads.nodeFetch,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -118,6 +122,15 @@ describe("loading the bundle", () => {
     expect(harness.emulator.requests.filter((request) => request.method === "PUT")).toEqual([]);
     expect(loaded).toEqual(expect.arrayContaining(SDK_CHUNKS));
     expect(loaded).not.toContain(GITHUB_CHUNK);
+  });
+
+  it("a run never loads Node's own fetch (about 30 ms): its requests have no FormData body", async () => {
+    // By name in another group: a token POST, Resource Graph's POST, the PUT, and the reads.
+    const { run, nodeFetch } = await runWithProbe({ [Inputs.Mode]: "attach" });
+    expect(run.exitCode).toBe(0);
+    const methods = new Set(harness.emulator.requests.map((request) => request.method));
+    expect([...methods].sort()).toEqual(["GET", "POST", "PUT"]);
+    expect(nodeFetch).toBe(false);
   });
 
   it("a run that fails on its inputs loads no chunk at all", async () => {

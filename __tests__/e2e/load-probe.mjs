@@ -1,6 +1,7 @@
 // Preloaded into the action's process by lazy-load.test.ts (NODE_OPTIONS=--import): notes each
 // module file as it loads, and which had loaded when the first HTTP request was sent; on exit,
-// writes both to LOAD_PROBE_FILE. It changes nothing the action does.
+// writes both to LOAD_PROBE_FILE, with whether Node's own fetch (its bundled undici) was loaded.
+// It changes nothing the action does.
 import { subscribe } from "node:diagnostics_channel";
 import { writeFileSync } from "node:fs";
 import { registerHooks } from "node:module";
@@ -17,5 +18,6 @@ subscribe("http.client.request.start", () => {
   atFirstRequest ??= [...loaded];
 });
 process.on("exit", () => {
-  writeFileSync(process.env.LOAD_PROBE_FILE, JSON.stringify({ loaded, atFirstRequest }));
+  const nodeFetch = process.moduleLoadList.some((name) => name.includes("deps/undici"));
+  writeFileSync(process.env.LOAD_PROBE_FILE, JSON.stringify({ loaded, atFirstRequest, nodeFetch }));
 });

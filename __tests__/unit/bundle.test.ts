@@ -6,7 +6,14 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { bundledPackageDirs, renderLicenses, STUBS, stubPath } from "../../scripts/bundle.ts";
+import {
+  applyPatches,
+  bundledPackageDirs,
+  PATCHES,
+  renderLicenses,
+  STUBS,
+  stubPath,
+} from "../../scripts/bundle.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const DIST = join(ROOT, "dist");
@@ -51,6 +58,54 @@ describe("dist/", () => {
       expect(chunks.filter((file) => text(file).includes(signature))).toHaveLength(1);
     },
   );
+});
+
+describe("the bundle's patches", () => {
+  it.each(PATCHES.map((patch) => [patch.find, patch] as const))(
+    "every %s of dist/ is patched",
+    (_find, patch) => {
+      const count = (file: string, what: string) => text(file).split(what).length - 1;
+      const patched = chunks.reduce((sum, file) => sum + count(file, patch.replace), 0);
+      expect(patched).toBeGreaterThan(0);
+      // Each occurrence of the original text is the tail of a patched one.
+      for (const file of chunks) {
+        expect([file, count(file, patch.find)]).toEqual([file, count(file, patch.replace)]);
+      }
+    },
+  );
+
+  it("applies each patch wherever its text is, and counts where", () => {
+    const find = PATCHES[0]!.find;
+    const applied: number[] = [];
+
+    const out = applyPatches(`a(${find}); b(${find});`, applied);
+
+    expect(applied).toEqual([2]);
+    expect(out).toBe(`a(${PATCHES[0]!.replace}); b(${PATCHES[0]!.replace});`);
+    expect(applyPatches("nothing to patch", [])).toBe("nothing to patch");
+  });
+
+  it("keeps the FormData check's verdict for every kind of body", () => {
+    const original = new Function("body", `return ${PATCHES[0]!.find};`) as (b: unknown) => boolean;
+    const patched = new Function("body", `return ${PATCHES[0]!.replace};`) as (
+      b: unknown,
+    ) => boolean;
+    const form = new FormData();
+    form.append("a", "b");
+    const bodies: unknown[] = [
+      form,
+      undefined,
+      null,
+      "a=b",
+      { a: 1 },
+      new Uint8Array(2),
+      new Blob(["x"]),
+      { [Symbol.toStringTag]: "FormData" },
+    ];
+
+    expect(bodies.map(patched)).toEqual(bodies.map(original));
+    expect(patched(form)).toBe(true);
+  });
 });
 
 interface LockEntry {
