@@ -147,3 +147,28 @@ describe("hostile answers in every field", () => {
     expect(error.length).toBeLessThan(8000);
   });
 });
+
+describe("an ARM token never goes to the Graph host", () => {
+  it("refuses an ARM nextLink to the Graph the cloud's metadata names", async () => {
+    const graph = await harness.emulator.startForeignHost();
+    harness.emulator.setCloudMetadata({ microsoftGraphResourceId: `${graph.url}/` });
+    harness.emulator.inject({
+      method: "GET",
+      path: /\/roleAssignments$/i,
+      status: 200,
+      body: {
+        value: [],
+        nextLink: `${graph.url}/subscriptions/${ids.subscription}/providers/Microsoft.Authorization/roleAssignments?page=2`,
+      },
+      times: Infinity,
+    });
+
+    const result = await harness.run();
+
+    expect(result.stdout).toContain(`Graph tokens only to ${graph.url}`);
+    expect(graph.requests).toEqual([]);
+    expect(result.exitCode).toBe(1);
+    expect(errorText(result)).toContain(`Refused to send the run's token to "${graph.url}"`);
+    expect(harness.armWrites()).toEqual([]);
+  });
+});

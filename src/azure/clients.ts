@@ -106,8 +106,9 @@ export async function createAzurePorts(
   } = await sdk;
   const { credential, endpoint, scope, userAgent, budget } = connection;
   const httpClient = connection.httpClient ?? createDefaultHttpClient();
-  // Tokens go to ARM and Graph only, whatever a nextLink or a redirect says.
-  const tokenHosts = [endpoint, connection.graphEndpoint];
+  // ARM tokens go to ARM only, whatever a nextLink or a redirect says (Graph's pipeline, in
+  // directory.ts, guards its own host: a custom cloud's Graph comes from unauthenticated metadata).
+  const tokenHosts = [endpoint];
   const userAgentOptions = { userAgentPrefix: userAgent };
   // The SDKs' own retries know nothing of the deadline: ours replace them.
   const retries = {
