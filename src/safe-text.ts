@@ -19,6 +19,13 @@ const UNPRINTABLE =
 
 const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r" };
 
+/** Whether a character must never be written as itself (a line break, a control, a bidi mark). */
+export function isUnprintable(char: string): boolean {
+  return UNPRINTABLE_CHAR.test(char);
+}
+
+const UNPRINTABLE_CHAR = new RegExp(UNPRINTABLE.source);
+
 function escapeChar(c: string): string {
   return NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }

@@ -7,19 +7,21 @@
  * and in a markdown paragraph alike.
  */
 
+import { isUnprintable } from "./safe-text.ts";
+
 /** Characters HTML or GitHub's markdown give a meaning to (links, emphasis, tables, autolinks, mentions). */
 const ACTIVE = new Set(Array.from("&<>\"'`|[](){}!*_~#\\:@"));
 
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { "\n": "n", "\r": "r", "\t": "t" };
 
-/** Control characters, and the separators some renderers treat as line breaks. */
-function isControl(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+/** What the log escapes (controls, line separators, bidi marks), and the tab. */
+function isControl(char: string): boolean {
+  return char === "\t" || isUnprintable(char);
 }
 
 function encodeCharacter(char: string): string {
   const code = char.codePointAt(0) ?? 0;
-  if (isControl(code)) {
+  if (isControl(char)) {
     const named = NAMED_ESCAPES[char];
     // `&#92;` is the backslash: the escape shows as `\n`, never as a break.
     return named ? `&#92;${named}` : `&#92;u${code.toString(16).padStart(4, "0")}`;
@@ -69,7 +71,7 @@ export function summaryAttribute(value: string): string {
  */
 export function mermaidText(value: string, maxLength = 48): string {
   const flat = Array.from(value)
-    .map((char) => (isControl(char.codePointAt(0) ?? 0) ? " " : char))
+    .map((char) => (isControl(char) ? " " : char))
     .join("")
     .replace(/\s+/g, " ")
     .trim();

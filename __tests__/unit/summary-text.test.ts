@@ -51,6 +51,10 @@ describe("summaryText", () => {
     ["\t", "&#92;t"],
     ["\u2028", "&#92;u2028"],
     ["\u0000", "&#92;u0000"],
+    // Bidi controls, which would reorder what a reader sees, as in the log.
+    ["\u202e", "&#92;u202e"],
+    ["\u2066", "&#92;u2066"],
+    ["\u200f", "&#92;u200f"],
   ])("shows the control character %j as a visible escape", (value, shown) => {
     expect(summaryText(`a${value}b`)).toBe(`a${shown}b`);
   });

@@ -211,8 +211,9 @@ export function createRegistryPort(clients: RegistryClients): RegistryPort {
           );
         return {
           available: status.nameAvailable === true,
-          reason: status.reason,
-          message: status.message,
+          // Azure's own words, shown in a failure: one bounded line, as all free text.
+          reason: freeText(status.reason, 100),
+          message: freeText(status.message, 600),
         };
       } catch (error) {
         throw toActionError(error, {
