@@ -23,12 +23,18 @@ export const LAYERS = {
       "@actions/*",
     ],
   },
-  settings: { files: ["src/settings.ts"], may: ["auth", "domain", "log", "@actions/*"] },
+  settings: {
+    files: ["src/settings.ts", "src/settings-registries.ts"],
+    may: ["auth", "domain", "log", "@actions/*"],
+  },
   // The one writer of the runner's log (see LOG_WRITERS below).
   log: { files: ["src/log.ts"], may: ["domain", "@actions/*"] },
   // The workflow run behind a grant, from @actions/github; main.ts loads it only to write.
   provenance: { files: ["src/provenance.ts"], may: ["domain", "@actions/*"] },
-  report: { files: ["src/report.ts"], may: ["domain", "workflows", "@actions/*"] },
+  report: {
+    files: ["src/report.ts", "src/summary.ts", "src/summary-text.ts"],
+    may: ["domain", "workflows", "@actions/*"],
+  },
   auth: { files: ["src/auth/**"], may: ["domain", "@azure/*"] },
   azure: { files: ["src/azure/**"], may: ["domain", "@azure/*"] },
   workflows: { files: ["src/workflows/**"], may: ["domain"] },
@@ -45,8 +51,8 @@ const relative = (path) => `^\\.{1,2}/(.*/)?${path}`;
 export const TARGETS = {
   index: relative("index(\\.ts)?$"),
   main: relative("main(\\.ts)?$"),
-  settings: relative("settings(\\.ts)?$"),
-  report: relative("report(\\.ts)?$"),
+  settings: relative("settings(-registries)?(\\.ts)?$"),
+  report: relative("(report|summary|summary-text)(\\.ts)?$"),
   // Top-level modules of src/ whose names the domain's files may share.
   log: "^\\.{1,2}/(\\.\\./)*log(\\.ts)?$",
   provenance: "^\\.{1,2}/(\\.\\./)*provenance(\\.ts)?$",

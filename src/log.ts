@@ -15,7 +15,7 @@ function line(message: string): string {
 }
 
 /** What the workflows, sign-in and settings write to. */
-export const runnerLog: Log & { notice(message: string): void } = {
+export const runnerLog: Log = {
   info: (message) => {
     core.info(line(message));
   },
@@ -24,9 +24,6 @@ export const runnerLog: Log & { notice(message: string): void } = {
   },
   warning: (message) => {
     core.warning(line(message));
-  },
-  notice: (message) => {
-    core.notice(line(message));
   },
 };
 

@@ -263,10 +263,6 @@ function splitFailure(message: string): SummaryFailure {
     : { message: message.slice(0, at), remedy: message.slice(at + marker.length) };
 }
 
-function requestedRegistryName(ref: RegistryRef): string {
-  return ref.kind === "name" ? ref.name : (ref.id.split("/").at(-1) ?? ref.id);
-}
-
 function requestedRole(role: RoleChoice | undefined): string | undefined {
   if (!role || role.kind === "auto") return undefined;
   return role.kind === "name" ? role.name : role.guid;
@@ -281,7 +277,7 @@ export function failureSummary(message: string, context?: ReportContext): Summar
     cluster: context ? clusterOf(context) : { name: "the cluster" },
     identity: undefined,
     registries: (context?.registries ?? []).map((ref) => ({
-      name: requestedRegistryName(ref),
+      name: ref.name,
       id: ref.kind === "id" ? ref.id : undefined,
       role: requestedRole(context?.role),
       outcome: "failed" as const,

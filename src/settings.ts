@@ -16,12 +16,11 @@ import { ActionError } from "./errors.ts";
 import {
   checkRegistryChoice,
   parseRegistryList,
-  parseRegistryName,
   parseRegistrySku,
   type RegistrySku,
 } from "./settings-registries.ts";
 import { Defaults, Inputs, type InputName } from "./names.ts";
-import { runnerLog } from "./log.ts";
+import { mask, runnerLog } from "./log.ts";
 
 export const MODES = ["attach", "detach", "check"] as const;
 export type Mode = (typeof MODES)[number];
@@ -97,7 +96,6 @@ function parseClusterName(raw: string): string {
   return raw;
 }
 
-export { parseRegistryList, parseRegistryName, parseRegistrySku };
 
 export function parseTimeoutSeconds(raw: string): number {
   const input = Inputs.TimeoutSeconds;
@@ -166,10 +164,10 @@ export function readSettings(
   runner: RunnerFacts = probeRunner(),
 ): Settings {
   const clientSecret = read(Inputs.ClientSecret);
-  for (const form of secretForms(clientSecret)) core.setSecret(form);
+  for (const form of secretForms(clientSecret)) mask(form);
   const creds = read(Inputs.Creds);
   const secretInCreds = creds === "" ? undefined : credsSecret(creds);
-  for (const form of secretForms(secretInCreds ?? "")) core.setSecret(form);
+  for (const form of secretForms(secretInCreds ?? "")) mask(form);
   const input = (name: InputName): string => {
     const value = read(name);
     return value === "" && name in Defaults ? Defaults[name as keyof typeof Defaults] : value;

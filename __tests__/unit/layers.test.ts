@@ -2,9 +2,11 @@
  * The layering table in eslint.config.js, enforced: small files that break it, linted in memory
  * with the project's own configuration, fail with the layer rule; files that keep it pass.
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ESLint } from "eslint";
 import { describe, expect, it } from "@jest/globals";
+import { LAYERS } from "../../eslint.config.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const eslint = new ESLint({
@@ -20,8 +22,29 @@ async function layerErrors(filePath: string, code: string): Promise<string[]> {
   return (result?.messages ?? []).map((m) => `${m.ruleId ?? "parse"}: ${m.message}`);
 }
 
+describe("the layer table", () => {
+  it("puts every file of src/ in exactly one layer", () => {
+    const inLayer = (file: string) =>
+      Object.entries(LAYERS as Record<string, { files: string[] }>)
+        .filter(([, { files }]) =>
+          files.some((glob) =>
+            glob.endsWith("/**") ? file.startsWith(glob.slice(0, -2)) : file === glob,
+          ),
+        )
+        .map(([layer]) => layer);
+    const files = readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".ts"))
+      .map((file) => `src/${file}`);
+
+    expect(files.length).toBeGreaterThan(40);
+    expect(files.filter((file) => inLayer(file).length !== 1)).toEqual([]);
+  });
+});
+
 describe("imports a layer may not make fail lint", () => {
   it.each([
+    ["src/workflows/probe.ts", 'import { summaryText } from "../summary-text.ts";'],
+    ["src/workflows/probe.ts", 'import { parseRegistryList } from "../settings-registries.ts";'],
     ["src/workflows/probe.ts", 'import { readSettings } from "../settings.ts";'],
     ["src/workflows/probe.ts", 'import { reportAttach } from "../report.ts";'],
     ["src/workflows/probe.ts", 'import { run } from "../main.ts";'],

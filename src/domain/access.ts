@@ -19,7 +19,8 @@ export const PULL_PERMISSION: Readonly<
   },
 };
 
-function matches(pattern: string, operation: string): boolean {
+/** Whether an RBAC permission pattern (`*` a wildcard, any case) covers `operation`. */
+export function matches(pattern: string, operation: string): boolean {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*");
   return new RegExp(`^${escaped}$`, "i").test(operation);
 }

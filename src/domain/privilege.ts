@@ -5,6 +5,7 @@
  * actions or its data actions. Reading (`*\/read`) and pulling are fine.
  */
 import type { RoleDefinition } from "./ports.ts";
+import { matches } from "./access.ts";
 
 /** Would `pattern` (Azure's `*` wildcard) cover a write or a delete? */
 function coversWriteOrDelete(pattern: string): boolean {
@@ -13,12 +14,7 @@ function coversWriteOrDelete(pattern: string): boolean {
   const last = p.split("/").at(-1) ?? "";
   if (last === "write" || last === "delete") return true;
   // A wildcard in the last segment (`Microsoft.ContainerRegistry/*`, `.../wr*`) can end in either.
-  return last.includes("*") && ["write", "delete"].some((op) => globMatches(last, op));
-}
-
-function globMatches(pattern: string, text: string): boolean {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*");
-  return new RegExp(`^${escaped}$`).test(text);
+  return last.includes("*") && ["write", "delete"].some((op) => matches(last, op));
 }
 
 /**

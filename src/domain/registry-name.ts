@@ -9,7 +9,6 @@ import { createHash } from "node:crypto";
  */
 
 export const REGISTRY_NAME = /^[a-zA-Z0-9]{5,50}$/;
-export const MIN_REGISTRY_NAME = 5;
 export const MAX_REGISTRY_NAME = 50;
 
 export function isRegistryName(value: string): boolean {

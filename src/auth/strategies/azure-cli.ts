@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { isGuid } from "../../domain/resource-id.ts";
 import { ActionError } from "../../errors.ts";
 import { parseGuid, SignInInputs } from "../inputs.ts";
 import type { SignInMethod, SignInStrategy } from "../strategy.ts";
@@ -77,7 +78,6 @@ export function cliNotSignedIn(): ActionError {
     remedy: `${SIGN_IN_FIRST} If the CLI keeps its profile elsewhere, set AZURE_CONFIG_DIR.`,
   });
 }
-const TIMEOUT_MS = CLI_TIMEOUT_MS;
 
 /**
  * The subscription the Azure CLI is set to (`az account show`), as azure/login leaves it. Asked
@@ -90,7 +90,7 @@ export async function currentCliSubscription(signal?: AbortSignal): Promise<stri
     execFile(
       windows ? "az.cmd" : "az",
       ["account", "show", "--query", "id", "--output", "tsv"],
-      { timeout: TIMEOUT_MS, shell: windows, signal, encoding: "utf8" },
+      { timeout: CLI_TIMEOUT_MS, shell: windows, signal, encoding: "utf8" },
       (error, stdout, stderr) => {
         if (error) {
           const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
@@ -113,7 +113,7 @@ export async function currentCliSubscription(signal?: AbortSignal): Promise<stri
     );
   });
   const id = output.trim();
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+  if (!isGuid(id)) {
     throw new ActionError("The Azure CLI is signed in without a subscription.", {
       remedy:
         `Set '${SignInInputs.SubscriptionId}' (azure/login's allow-no-subscriptions leaves the ` +

@@ -95,6 +95,5 @@ export function chooseSignIn(authType: AuthType, context: SignInContext): Chosen
   });
 }
 
-export { PERMISSIONS_BLOCK } from "./common.ts";
-export { cliNotSignedIn, currentCliSubscription } from "./azure-cli.ts";
-export { DEFAULT_AUDIENCE, freshIdTokens, noOidcPermission } from "./oidc.ts";
+export { currentCliSubscription } from "./azure-cli.ts";
+export { freshIdTokens } from "./oidc.ts";
