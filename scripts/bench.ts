@@ -3,12 +3,12 @@
  *
  * Starts the emulator with a delay on every answer and runs the bundled action the way a runner
  * does (scripts/local-runner.ts): fresh attach, re-run, check, detach, dry-run by name and by
- * id, and, when the action takes several registries, ten and fifty in one step. Per scenario it
- * reads the emulator's request log (requests by route, writes, sequential round trips from the
- * arrival times and durations), and times the process (wall time, peak RSS, cold start: process
- * start to the first request the emulator receives). Where `az` is installed, it runs
- * `az aks update --attach-acr`, a re-run and `--detach-acr` against the same emulator and
- * latency. Writes BENCHMARKS.md and bench/results.json, and prints the table.
+ * id, and ten and fifty registries in one step. Per scenario it reads the emulator's request log
+ * (requests by route, writes, sequential round trips from the arrival times and durations), and
+ * times the process (wall time, peak RSS, cold start: process start to the first request the
+ * emulator receives). Where `az` is installed, it runs `az aks update --attach-acr`, a re-run
+ * and `--detach-acr` against the same emulator and latency. Writes BENCHMARKS.md and
+ * bench/results.json, and prints the table.
  */
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
@@ -196,35 +196,7 @@ function registryNames(seed: Seed): string {
   return seed.registries!.map((registry) => registry.name).join(",");
 }
 
-/** Several registries in one step: does a run with two names succeed and report both? */
-async function detectSeveralRegistries(demo: Seed): Promise<{ ok: boolean; why: string }> {
-  const seed = seedWithRegistries(demo, 2);
-  const emulator = await startEmulator({ seed });
-  try {
-    const result = await runAction({
-      inputs: { ...runInputs(emulator, seed), "acr-name": registryNames(seed), "dry-run": "true" },
-      env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath },
-    });
-    let reported = 0;
-    try {
-      reported = (JSON.parse(result.outputs["registries"] ?? "[]") as unknown[]).length;
-    } catch {
-      reported = 0;
-    }
-    if (result.exitCode === 0 && reported === 2) return { ok: true, why: "" };
-    return {
-      ok: false,
-      why:
-        result.exitCode === 0
-          ? `a run naming two registries reported ${reported} in its registries output`
-          : "the action refuses an acr-name with two registries",
-    };
-  } finally {
-    await emulator.close();
-  }
-}
-
-async function benchAction(demo: Seed, several: boolean, proxy?: Proxy): Promise<void> {
+async function benchAction(demo: Seed, proxy?: Proxy): Promise<void> {
   const runMeasured = (emulator: Emulator, inputs: Record<string, string>) =>
     runMeasuredOn(emulator, inputs, proxy);
   for (let run = 0; run < RUNS; run++) {
@@ -256,17 +228,15 @@ async function benchAction(demo: Seed, several: boolean, proxy?: Proxy): Promise
       const byId = { ...inputs, "acr-name": "", "acr-resource-id": id, "dry-run": "true" };
       record("dry-run (acr-resource-id)", await runMeasured(emulator, byId));
     });
-    if (several) {
-      for (const [count, name] of [
-        [10, "10 registries"],
-        [50, "50 registries"],
-      ] as const) {
-        const seed = seedWithRegistries(demo, count);
-        await withEmulator(seed, async (emulator) => {
-          const inputs = { ...runInputs(emulator, seed), "acr-name": registryNames(seed) };
-          record(name, await runMeasured(emulator, inputs));
-        });
-      }
+    for (const [count, name] of [
+      [10, "10 registries"],
+      [50, "50 registries"],
+    ] as const) {
+      const seed = seedWithRegistries(demo, count);
+      await withEmulator(seed, async (emulator) => {
+        const inputs = { ...runInputs(emulator, seed), "acr-name": registryNames(seed) };
+        record(name, await runMeasured(emulator, inputs));
+      });
     }
   }
 }
@@ -353,16 +323,12 @@ async function main(): Promise<void> {
   console.log(
     `aks-attach-acr benchmark: every emulator answer delayed ${LATENCY_MS} ms, ${RUNS} runs per scenario, medians`,
   );
-  const several = await detectSeveralRegistries(demo);
-  if (!several.ok) {
-    console.log(`Ten and fifty registries: skipped (${several.why}).`);
-  }
   const bareStartMs = await bareNodeStart();
-  await benchAction(demo, several.ok);
+  await benchAction(demo);
   // Every new tunnel costs a round trip to the proxy first, as on a real network.
   const proxy = await startProxy({ connectDelayMs: LATENCY_MS });
   try {
-    await benchAction(demo, several.ok, proxy);
+    await benchAction(demo, proxy);
   } finally {
     await proxy.close();
   }
@@ -459,7 +425,7 @@ async function main(): Promise<void> {
     coldStartMs: coldStart,
     bareNodeStartMs: bareStartMs,
     bundle,
-    severalRegistries: several.ok ? "measured" : `skipped: ${several.why}`,
+    severalRegistries: "measured",
     scenarios,
     azureCli: azScenarios,
     comparison,
@@ -494,8 +460,7 @@ async function main(): Promise<void> {
   const summary = [
     `Cold start (process start to the first request the emulator receives, fresh attach, no compile cache): **${ms(coldStart)}** median; a bare \`node -e\` sending one request, timed the same way now: ${ms(bareStartMs)}.`,
     `Bundle: dist/ ${mb(bundle.totalBytes)} (dist/index.js ${mb(bundle.indexBytes)}).`,
-    several.ok ? "" : `Ten and fifty registries: skipped (${several.why}).`,
-  ].filter(Boolean);
+  ];
 
   console.log(`\n${table}\n\n${summary.join("\n")}`);
   if (comparisonLines.length > 0)

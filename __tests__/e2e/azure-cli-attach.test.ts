@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { DEMO_SEED_PATH, loadSeed, startEmulator, type Emulator } from "../../emulator/index.ts";
 import { azVersion, signInAz, type AzSession } from "../../scripts/bench/azure-cli.ts";
+import { ACR_PULL } from "../fixtures.ts";
 
-const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const installed = (await azVersion()) !== undefined;
 if (!installed)
   console.warn("Skipping the az aks update tests: the Azure CLI (az) is not installed.");

@@ -8,11 +8,11 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import type { Fault } from "../../emulator/index.ts";
-import { ACR_PULL, ids, names, scopes } from "../fixtures.ts";
+import { ids, names, scopes } from "../fixtures.ts";
 import { errorText, useEmulator } from "./harness.ts";
 
 const harness = useEmulator();
-const { run } = harness;
+const { run, kubeletPullAssignments } = harness;
 
 const ROLE_ASSIGNMENT_PUT = {
   method: "PUT",
@@ -20,17 +20,6 @@ const ROLE_ASSIGNMENT_PUT = {
 };
 const CLUSTER_GET = { method: "GET", path: "/managedClusters/" };
 const ASSIGNMENT_LIST = { method: "GET", path: /\/roleAssignments$/i };
-
-/** The kubelet identity's AcrPull assignments: exactly one after a successful attach. */
-function kubeletPullAssignments() {
-  return harness.emulator
-    .roleAssignments()
-    .filter(
-      (a) =>
-        a.principalId === ids.kubelet.objectId &&
-        a.roleDefinitionId.toLowerCase().endsWith(ACR_PULL),
-    );
-}
 
 function requestsMatching(method: string, path: string | RegExp) {
   return harness.emulator.requests.filter(

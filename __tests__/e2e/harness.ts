@@ -6,6 +6,7 @@ import { afterEach, beforeEach } from "@jest/globals";
 import { startEmulator, type Emulator, type RoleAssignmentView } from "../../emulator/index.ts";
 
 import type { Seed } from "../../emulator/seed.ts";
+import { isWrite } from "../../scripts/bench/request-log.ts";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
 import { ACR_PULL, ids, names, secrets, testSeed } from "../fixtures.ts";
 
@@ -87,14 +88,7 @@ export function useEmulator(seed: () => Seed = testSeed): Harness {
     },
     armWrites() {
       return current()
-        .requests.filter(
-          (r) =>
-            r.service === "arm" &&
-            r.method !== "GET" &&
-            !/\/providers\/Microsoft\.ResourceGraph\/resources$|\/checkNameAvailability$/i.test(
-              r.path,
-            ),
-        )
+        .requests.filter((r) => r.service === "arm" && isWrite(r))
         .map((r) => `${r.method} ${r.path}`);
     },
   };

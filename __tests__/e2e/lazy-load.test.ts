@@ -9,9 +9,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
-import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
+import type { ActionRun } from "../../scripts/local-runner.ts";
 import { Inputs } from "../../src/names.ts";
-import { ids, names, secrets } from "../fixtures.ts";
 import { useEmulator } from "./harness.ts";
 
 const harness = useEmulator();
@@ -50,25 +49,9 @@ async function runWithProbe(inputs: Record<string, string>): Promise<Loads> {
   const dir = await mkdtemp(join(tmpdir(), "aks-attach-acr-loads-"));
   const file = join(dir, "loads.json");
   try {
-    const { url, caCertPath } = harness.emulator;
-    const run = await runAction({
-      inputs: {
-        "resource-group": names.clusterGroup,
-        "cluster-name": names.cluster,
-        "acr-name": names.registry,
-        "subscription-id": ids.subscription,
-        "client-id": ids.deployer.appId,
-        "tenant-id": ids.tenant,
-        "client-secret": secrets.deployer,
-        "resource-manager-endpoint": url,
-        "authority-host": url,
-        ...inputs,
-      },
-      env: {
-        NODE_EXTRA_CA_CERTS: caCertPath,
-        NODE_OPTIONS: `--import=${PROBE}`,
-        LOAD_PROBE_FILE: file,
-      },
+    const run = await harness.run(inputs, {
+      NODE_OPTIONS: `--import=${PROBE}`,
+      LOAD_PROBE_FILE: file,
     });
     const loads = JSON.parse(await readFile(file, "utf8")) as {
       readonly loaded: string[];

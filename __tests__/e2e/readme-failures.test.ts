@@ -10,7 +10,7 @@ import { startEmulator, type Emulator, type Seed } from "../../emulator/index.ts
 import { ROOT } from "../../scripts/action-metadata.ts";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
 import { ids, names, scopes, secrets, testSeed } from "../fixtures.ts";
-import { assertNoSecrets } from "./harness.ts";
+import { assertNoSecrets, errorText } from "./harness.ts";
 
 const troubleshooting = (() => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -43,12 +43,6 @@ async function run(seed: Seed, inputs: Record<string, string>): Promise<ActionRu
   return result;
 }
 
-/** The step's failure, as the runner shows it (`::error::`, newlines escaped). */
-function failure(result: ActionRun): string {
-  const line = result.stdout.split("\n").find((l) => l.startsWith("::error::")) ?? "";
-  return line.replace(/%0A/g, "\n").replace(/%0D/g, "").replace(/%25/g, "%");
-}
-
 describe("what the README's troubleshooting says a failure looks like", () => {
   it("an expired client secret: AADSTS7000222 and the command that makes a new one", async () => {
     const seed = testSeed();
@@ -67,7 +61,7 @@ describe("what the README's troubleshooting says a failure looks like", () => {
     });
 
     expect(result.exitCode).not.toBe(0);
-    const shown = failure(result);
+    const shown = errorText(result);
     expect(shown).toMatch(/AADSTS7000222/);
     expect(shown).toMatch(/The provided client secret keys for app '[0-9a-f-]+' are expired/);
     expect(shown).toContain(`az ad app credential reset --id ${ids.deployer.appId} --append`);
@@ -100,7 +94,7 @@ describe("what the README's troubleshooting says a failure looks like", () => {
     });
 
     expect(result.exitCode).not.toBe(0);
-    const shown = failure(result);
+    const shown = errorText(result);
     expect(shown).toMatch(/delete the role assignment.*AuthorizationFailed/);
     const commands = shown.split("\n").filter((line) => line.includes("az role assignment create"));
     expect(commands).toHaveLength(2);

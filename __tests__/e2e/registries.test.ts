@@ -12,12 +12,19 @@ import {
   type Emulator,
   type Seed,
 } from "../../emulator/index.ts";
+import { isWrite } from "../../scripts/bench/request-log.ts";
 import { runAction, type ActionRun } from "../../scripts/local-runner.ts";
-import { assertNoSecrets, errorText, shownSummary, visibleLog } from "./harness.ts";
+import { ACR_PULL } from "../fixtures.ts";
+import {
+  assertNoSecrets,
+  assertProvenance,
+  errorText,
+  shownSummary,
+  visibleLog,
+} from "./harness.ts";
 
 const PLATFORM = "651488d7-1aa0-42f4-a311-2927087c9cd9";
 const IMAGES = "7c2d4f1e-3b5a-4c6d-9e8f-0a1b2c3d4e5f";
-const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const KUBELET = "aae1f8f9-2767-4f25-b9d9-b9d49e9e615d";
 const NEW_KUBELET = "3f6b2c1d-8e4a-4b7c-9d2e-5a6b7c8d9e02";
 
@@ -44,8 +51,10 @@ async function world(change: (seed: Seed) => Seed = (seed) => seed): Promise<Emu
 }
 
 afterEach(async () => {
+  const created = emulator?.roleAssignments().filter((a) => a.createdBy !== null) ?? [];
   await emulator?.close();
   emulator = undefined;
+  assertProvenance(created);
 });
 
 async function run(
@@ -68,12 +77,7 @@ async function run(
 /** ARM requests that change something (Resource Graph and name checks only read). */
 function writes(on: Emulator): string[] {
   return on.requests
-    .filter(
-      (r) =>
-        r.service === "arm" &&
-        r.method !== "GET" &&
-        !/\/providers\/Microsoft\.ResourceGraph\/resources$|\/checkNameAvailability$/i.test(r.path),
-    )
+    .filter((r) => r.service === "arm" && isWrite(r))
     .map((r) => `${r.method} ${r.path}`);
 }
 

@@ -49,28 +49,6 @@ function oidcEnv(): Record<string, string> {
   };
 }
 
-/** A run with extra variables (the harness's `run` takes inputs only). */
-function runWithEnv(inputs: Record<string, string | undefined>, env: Record<string, string>) {
-  const { url, caCertPath } = harness.emulator;
-  const all: Record<string, string | undefined> = {
-    "resource-group": names.clusterGroup,
-    "cluster-name": names.cluster,
-    "acr-name": names.registry,
-    "subscription-id": ids.subscription,
-    "client-id": ids.deployer.appId,
-    "tenant-id": ids.tenant,
-    "resource-manager-endpoint": url,
-    "authority-host": url,
-    ...inputs,
-  };
-  return runAction({
-    inputs: Object.fromEntries(
-      Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    ),
-    env: { NODE_EXTRA_CA_CERTS: caCertPath, ...env },
-  });
-}
-
 describe("a custom endpoint's metadata cannot harvest a token of Azure's own clouds", () => {
   // [form, audience claimed (in the array form, by the endpoint's own entry), environment,
   // authority-host given]
@@ -148,7 +126,7 @@ describe("a sign-in host the metadata names off the endpoint's domain gets nothi
     const foreign = await harness.emulator.startForeignHost();
     harness.emulator.setCloudMetadata({ form, loginEndpoint: `${foreign.url}/` });
 
-    const result = await runWithEnv(
+    const result = await harness.run(
       {
         "authority-host": undefined,
         "client-secret": oidc ? undefined : secrets.deployer,
@@ -265,7 +243,10 @@ describe("timeout-seconds holds while signing in", () => {
   it("GitHub's ID token endpoint that never answers", async () => {
     harness.emulator.inject({ path: "/github-actions/idtoken", hang: true, times: Infinity });
 
-    const result = await runWithEnv({ "timeout-seconds": "3" }, oidcEnv());
+    const result = await harness.run(
+      { "client-secret": undefined, "timeout-seconds": "3" },
+      oidcEnv(),
+    );
 
     expect(result.exitCode).toBe(1);
     const error = errorText(result);

@@ -31,18 +31,6 @@ export function clusterOf(cluster: SeedCluster): Cluster {
   };
 }
 
-/** A seed's registry as ARM describes it to the action. */
-export function registryOf(registry: SeedRegistry): Registry {
-  return registryAt(
-    `/subscriptions/${registry.subscriptionId}/resourceGroups/${registry.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${registry.name}`,
-    {
-      location: registry.location,
-      roleAssignmentMode: registry.roleAssignmentMode ?? "LegacyRegistryPermissions",
-      publicNetworkAccess: registry.publicNetworkAccess ?? "Enabled",
-    },
-  );
-}
-
 export function clusterId(
   name: string,
   resourceGroup: string = names.clusterGroup,

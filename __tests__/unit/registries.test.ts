@@ -12,7 +12,7 @@ import { Limiter } from "../../src/workflows/concurrency.ts";
 import { checkRegistries } from "../../src/workflows/check.ts";
 import { detachRegistries } from "../../src/workflows/detach.ts";
 import { failureOf } from "../../src/workflows/pipeline.ts";
-import { ACR_PULL, ids, scopes } from "../fixtures.ts";
+import { ACR_PULL, ids, registryAddress, scopes } from "../fixtures.ts";
 import { FakeAzure, RecordingLog, rejection } from "../fakes/azure.ts";
 import { byName, clusterId, seedRegistryAt, world } from "../fakes/world.ts";
 
@@ -35,16 +35,7 @@ function wider(): FakeAzure {
   return azure;
 }
 
-const byId = (id: string): RegistryRef => {
-  const parts = id.split("/");
-  return {
-    kind: "id",
-    id,
-    subscriptionId: parts[2]!,
-    resourceGroup: parts[4]!,
-    name: parts.at(-1)!,
-  };
-};
+const byId = (id: string): RegistryRef => ({ kind: "id", ...registryAddress(id) });
 
 function request(
   registries: readonly RegistryRef[],
