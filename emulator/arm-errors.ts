@@ -191,7 +191,7 @@ export const armErrors = {
     ),
   // --- registries (Microsoft.ContainerRegistry) ---
   // Code and text as `az acr create` prints them; the status (409) is not confirmed.
-  registryNameInUse: (name: string, suffix = "azurecr.io") =>
+  registryNameInUse: (name: string, suffix: string) =>
     new ArmError(
       409,
       "AlreadyInUse",

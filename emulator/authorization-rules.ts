@@ -263,11 +263,7 @@ export function listRoleDefinitions(
     .filter((definition) => !wanted.type || definition.type.toLowerCase() === wanted.type);
 }
 
-export function isAssignableAt(
-  state: EmulatorState,
-  definition: RoleDefinition,
-  scope: string,
-): boolean {
+function isAssignableAt(state: EmulatorState, definition: RoleDefinition, scope: string): boolean {
   return definition.assignableScopes.some((assignable) => state.isAtOrAbove(assignable, scope));
 }
 

@@ -1,6 +1,7 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { azCloudConfig, azSignInCommands } from "./az-cloud.ts";
+import { signingInPrincipal } from "./caller-rights.ts";
 import {
   CALLER_RIGHTS,
   CLOUD_METADATA_FORMS,
@@ -195,7 +196,7 @@ function usage(url: string, caCertPath: string, inputs?: Record<string, string>)
 /** `--az`: the cloud configuration az needs, and the commands that sign it in as the deployer. */
 function azUsage(emulator: Emulator): string {
   const config = azCloudConfig(emulator.url);
-  const deployer = emulator.seed.servicePrincipals?.find((principal) => principal.clientSecret);
+  const deployer = signingInPrincipal(emulator.seed);
   const lines = [
     "",
     "The Azure CLI against it (az cloud register --cloud-config):",
@@ -206,7 +207,7 @@ function azUsage(emulator: Emulator): string {
     `  ACR login server suffix:            ${config.suffixes.acrLoginServerEndpoint}`,
     "",
   ];
-  if (!deployer?.clientSecret) {
+  if (!deployer) {
     return [...lines, "(The seed has no service principal with a secret to sign az in as.)"].join(
       "\n",
     );

@@ -48,14 +48,15 @@ export interface ClusterView {
   readonly kubeletPrincipalNotFoundWrites: number;
 }
 
+/** AKS makes the kubelet identity while it creates the cluster: any other state shows it. */
+export function showsKubeletIdentity(provisioningState: string): boolean {
+  return provisioningState !== "Creating";
+}
+
 type ClusterPlace = Pick<SeedCluster, "subscriptionId" | "resourceGroup" | "name">;
 
 export class ClusterProvisioning {
   readonly #progress = new Map<string, Progress>();
-
-  constructor(clusters: readonly SeedCluster[] = []) {
-    for (const cluster of clusters) this.track(cluster);
-  }
 
   /** Starts following a cluster's provisioning from its seeded state. */
   track(cluster: SeedCluster): void {
@@ -85,11 +86,6 @@ export class ClusterProvisioning {
     return progress.state;
   }
 
-  /** AKS makes the kubelet identity while it creates the cluster. */
-  showsKubeletIdentity(cluster: ClusterPlace): boolean {
-    return this.stateOf(cluster) !== "Creating";
-  }
-
   /**
    * Whether a role assignment write naming this principal meets `PrincipalNotFound`: a kubelet
    * identity whose cluster has not shown it yet, or one of its first writes once it has (each
@@ -99,7 +95,7 @@ export class ClusterProvisioning {
     const wanted = objectId.toLowerCase();
     for (const progress of this.#progress.values()) {
       if (progress.kubeletObjectId !== wanted) continue;
-      if (progress.state === "Creating") return true;
+      if (!showsKubeletIdentity(progress.state)) return true;
       if (progress.notFoundWritesLeft > 0) {
         progress.notFoundWritesLeft -= 1;
         return true;
@@ -120,7 +116,7 @@ export class ClusterProvisioning {
         name: cluster.name,
         provisioningState: state,
         readsUntilSucceeded: pending ? (Number.isFinite(readsLeft) ? readsLeft : null) : 0,
-        kubeletIdentityVisible: state !== "Creating",
+        kubeletIdentityVisible: showsKubeletIdentity(state),
         kubeletPrincipalNotFoundWrites: progress?.notFoundWritesLeft ?? 0,
       };
     });

@@ -20,14 +20,14 @@ const ACTIONS = {
   adminCredential: `${NAMESPACE}/managedClusters/listClusterAdminCredential/action`,
 };
 /** The kind of the async operations started here (see async-operations.ts). */
-export const CLUSTER_OPERATION_KIND = "managedclusters";
+const CLUSTER_OPERATION_KIND = "managedclusters";
 
 /**
  * `Retry-After` (seconds) on a cluster PUT and its `InProgress` polls. The header holds whole
  * seconds, and the Azure SDK for Python reads `0` as "none" and then waits 30 s, so 1 is the
  * least that keeps the Azure CLI quick.
  */
-export const DEFAULT_CLUSTER_RETRY_AFTER_SECONDS = 1;
+const DEFAULT_CLUSTER_RETRY_AFTER_SECONDS = 1;
 
 interface ClusterWriteState {
   retryAfterSeconds: number;
@@ -58,7 +58,7 @@ export function clusterProvisioningState(
   return writeState(state).provisioning.get(clusterId(cluster).toLowerCase());
 }
 
-export function clusterId(cluster: Cluster): string {
+function clusterId(cluster: Cluster): string {
   return `/subscriptions/${cluster.subscriptionId}/resourcegroups/${cluster.resourceGroup}/providers/${NAMESPACE}/managedClusters/${cluster.name}`;
 }
 

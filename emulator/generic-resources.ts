@@ -63,7 +63,7 @@ export function listGenericResources(
 }
 
 /** `resourceType eq '...'`, `name eq '...'`, both joined by `and`, or none. */
-export function parseGenericFilter(raw: string | null): GenericFilter {
+function parseGenericFilter(raw: string | null): GenericFilter {
   if (raw === null || raw.trim() === "") return {};
   const filter: { resourceType?: string; name?: string } = {};
   for (const clause of raw.split(/\s+and\s+/i)) {

@@ -15,7 +15,7 @@ const KNOWN_TYPES = new Set(["user", "group", "serviceprincipal", "application",
 /** Graph's limit on `ids` per call. */
 const MAX_IDS = 1000;
 
-export type GraphBody = (principal: DirectoryPrincipal) => Record<string, unknown>;
+type GraphBody = (principal: DirectoryPrincipal) => Record<string, unknown>;
 type GraphErrorOf = (status: number, code: string, message: string) => EmulatorResponse;
 
 /** The name in `servicePrincipalNames/any(c:c eq '{name}')`, or undefined for another filter. */
@@ -24,12 +24,6 @@ export function servicePrincipalNameFilter(filter: string): string | undefined {
     /^\s*servicePrincipalNames\/any\(\s*(\w+)\s*:\s*(\w+)\s+eq\s+'([^']*)'\s*\)\s*$/i.exec(filter);
   if (!match || match[1] !== match[2]) return undefined;
   return match[3];
-}
-
-/** The principals that carry `name` among their `servicePrincipalNames` (the appId here). */
-export function principalsNamed(state: EmulatorState, name: string): DirectoryPrincipal[] {
-  const principal = state.principalByAppId(name);
-  return principal ? [principal] : [];
 }
 
 export function isGetByIdsPath(request: EmulatorRequest): boolean {

@@ -5,12 +5,7 @@ import {
   type EmulatorRequest,
   type EmulatorResponse,
 } from "./exchange.ts";
-import {
-  getByIds,
-  isGetByIdsPath,
-  principalsNamed,
-  servicePrincipalNameFilter,
-} from "./graph-directory.ts";
+import { getByIds, isGetByIdsPath, servicePrincipalNameFilter } from "./graph-directory.ts";
 import type { DirectoryPrincipal, EmulatorState } from "./state.ts";
 import { bearerToken, type TokenAuthority } from "./tokens.ts";
 
@@ -87,17 +82,12 @@ function routeGraph(request: EmulatorRequest, { state, baseUrl }: GraphContext):
   }
   const filter = request.query.get("$filter") ?? "";
   const match = /^\s*appId\s+eq\s+'([^']+)'\s*$/i.exec(filter);
-  const spn = match ? undefined : servicePrincipalNameFilter(filter);
-  if (spn !== undefined) {
-    return jsonResponse(200, {
-      "@odata.context": `${baseUrl}/v1.0/$metadata#servicePrincipals`,
-      value: principalsNamed(state, spn).map((p) => servicePrincipalBody(p, state)),
-    });
-  }
-  if (!match) {
+  // A service principal's only servicePrincipalName here is its appId.
+  const appId = match?.[1] ?? servicePrincipalNameFilter(filter);
+  if (appId === undefined) {
     return graphError(request, 400, "Request_UnsupportedQuery", `Unsupported query: '${filter}'.`);
   }
-  const principal = state.principalByAppId(match[1]);
+  const principal = state.principalByAppId(appId);
   return jsonResponse(200, {
     "@odata.context": `${baseUrl}/v1.0/$metadata#servicePrincipals`,
     value: principal ? [servicePrincipalBody(principal, state)] : [],

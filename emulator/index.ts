@@ -15,7 +15,7 @@ import {
 import { startForeignHost, type ForeignHost } from "./foreign-host.ts";
 import { GITHUB_TOKEN_REQUEST_PATH } from "./github-oidc.ts";
 import type { CloudMetadataForm, CloudMetadataOverrides } from "./metadata.ts";
-import { withCallerRights, type CallerRights } from "./caller-rights.ts";
+import { signingInPrincipal, withCallerRights, type CallerRights } from "./caller-rights.ts";
 import { HostileAnswerSet, type HostileAnswers } from "./hostile.ts";
 import { Identities, withManagedIdentitiesAsPrincipals } from "./identities.ts";
 import { raceControls, type RaceControls } from "./races.ts";
@@ -331,8 +331,8 @@ function view(state: EmulatorState, assignment: RoleAssignment): RoleAssignmentV
 export function runInputs(emulator: Emulator, seed: Seed = emulator.seed): Record<string, string> {
   const cluster = seed.clusters?.[0];
   const registry = seed.registries?.[0];
-  const deployer = seed.servicePrincipals?.find((principal) => principal.clientSecret);
-  if (!cluster || !registry || !deployer?.clientSecret) {
+  const deployer = signingInPrincipal(seed);
+  if (!cluster || !registry || !deployer) {
     throw new Error(
       "runInputs needs a seed with a cluster, a registry and a service principal with a clientSecret",
     );

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { splitAuthorizationPath } from "./authorization.ts";
 import type { EmulatorRequest } from "./exchange.ts";
 import type { FaultQueue } from "./faults.ts";
+import { scopeFromSegments } from "./scope.ts";
 import type { PrincipalType } from "./seed.ts";
 import type { EmulatorState, RoleAssignment } from "./state.ts";
 
@@ -116,11 +118,10 @@ export function raceControls(state: EmulatorState, faults: FaultQueue): RaceCont
 
 /** The scope and name a role assignment request addresses. */
 function addressed(request: EmulatorRequest): { scope: string; name: string } | undefined {
-  const lower = request.segments.map((segment) => segment.toLowerCase());
-  const at = lower.lastIndexOf("roleassignments");
-  const name = request.segments[at + 1];
-  if (at < 2 || name === undefined || lower[at - 1] !== "microsoft.authorization") return undefined;
-  return { scope: `/${request.segments.slice(0, at - 2).join("/")}`, name };
+  const apiVersion = request.query.get("api-version") ?? "";
+  const path = splitAuthorizationPath(request.segments, apiVersion);
+  if (path?.collection !== "roleAssignments" || path.name === undefined) return undefined;
+  return { scope: scopeFromSegments(path.scopeSegments), name: path.name };
 }
 
 /** Creates what the PUT asks for, unless it already exists. */

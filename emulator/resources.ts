@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { pagedList, type ArmCall } from "./arm-context.ts";
 import { armErrors } from "./arm-errors.ts";
+import { showsKubeletIdentity } from "./cluster-provisioning.ts";
 import { clusterProvisioningState, clusterWriteRoute } from "./cluster-writes.ts";
 import { jsonResponse, type EmulatorResponse } from "./exchange.ts";
 import { listGenericResources, type TypedBody } from "./generic-resources.ts";
@@ -390,7 +391,7 @@ export function clusterBody(
   const nodeResourceGroup = `MC_${cluster.resourceGroup}_${cluster.name}_${cluster.location}`;
   const dnsPrefix = clusterDnsPrefix(cluster);
   const hostSuffix = shortHash(cluster.subscriptionId, cluster.resourceGroup, cluster.name);
-  const kubelet = provisioningState === "Creating" ? undefined : cluster.kubeletIdentity;
+  const kubelet = showsKubeletIdentity(provisioningState) ? cluster.kubeletIdentity : undefined;
   return {
     id: `/subscriptions/${cluster.subscriptionId}/resourcegroups/${cluster.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster.name}`,
     location: cluster.location,

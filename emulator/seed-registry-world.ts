@@ -1,4 +1,5 @@
 import { CLUSTER_PROVISIONING_STATES } from "./cluster-provisioning.ts";
+import { isValidRegistryName } from "./registries.ts";
 import type { Seed } from "./seed.ts";
 
 /** Host names, as login servers and suffixes are: dot-separated labels of letters, digits, `-`. */
@@ -32,7 +33,7 @@ export function validateRegistryWorld(seed: Seed): void {
   const taken = seed.takenRegistryNames ?? [];
   if (!Array.isArray(taken)) throw new Error("takenRegistryNames must be an array of names");
   taken.forEach((name, i) => {
-    if (typeof name !== "string" || !/^[a-zA-Z0-9]{5,50}$/.test(name)) {
+    if (typeof name !== "string" || !isValidRegistryName(name)) {
       throw new Error(
         `takenRegistryNames[${i}] must be 5-50 letters or digits, got ${JSON.stringify(name)}`,
       );
