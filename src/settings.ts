@@ -96,7 +96,6 @@ function parseClusterName(raw: string): string {
   return raw;
 }
 
-
 export function parseTimeoutSeconds(raw: string): number {
   const input = Inputs.TimeoutSeconds;
   const value = Number(raw);
